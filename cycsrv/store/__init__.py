@@ -1,0 +1,1 @@
+"""Output storage: table schemas, the in-memory and SQLite backends, orient JSON rendering."""
