@@ -1,0 +1,32 @@
+"""Agent inventories as tables: snapshots (`AgentStateInventories`) and explicit inventories."""
+
+from __future__ import annotations
+
+from cycsrv.kernel import tables
+from cycsrv.kernel.context import Context
+from cycsrv.kernel.resources import Material, normalize
+
+
+def record_explicit_inventory(ctx: Context, *, full: bool, compact: bool) -> None:
+    """`ExplicitInventory` / `ExplicitInventoryCompact` rows for every live agent (Tock phase)."""
+    add = ctx.recorder.add
+    t = ctx.time
+    for aid in sorted(ctx.agents):
+        agent = ctx.agents[aid]
+        for name, resources in agent.snapshot_inventories().items():
+            mats = [r for r in resources if isinstance(r, Material)]
+            if not mats:
+                continue
+            total: dict[int, float] = {}
+            qty = 0.0
+            for m in mats:
+                qty += m.qty
+                for nuc, v in normalize(m.comp.mass(), m.qty).items():
+                    total[nuc] = total.get(nuc, 0.0) + v
+            if qty <= 0:
+                continue
+            if full:
+                for nuc, v in sorted(total.items()):
+                    add(tables.EXPLICIT_INVENTORY, (aid, t, name, nuc, v, "kg"))
+            if compact:
+                add(tables.EXPLICIT_INVENTORY_COMPACT, (aid, t, name, qty, "kg", normalize(total)))

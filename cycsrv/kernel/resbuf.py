@@ -1,0 +1,132 @@
+"""`ResBuf`: a FIFO buffer of resources with a capacity (Cyclus's toolkit ResBuf)."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable
+from typing import Generic, TypeVar
+
+from cycsrv.kernel.resources import Material, Product
+
+R = TypeVar("R", Material, Product)
+
+
+def squash(resources: list[R]) -> R:
+    """Absorb every resource into the first (one history row per absorb)."""
+    first = resources[0]
+    for r in resources[1:]:
+        first.absorb(r)  # type: ignore[arg-type]
+    return first
+
+
+def extract(r: R, qty: float) -> R:
+    """Split `qty` off resource `r`."""
+    if isinstance(r, Material):
+        return r.extract_qty(qty)  # type: ignore[return-value]
+    return r.extract(qty)  # type: ignore[return-value]
+
+
+class ResBuf(Generic[R]):
+    """Resources in arrival order; `pop` takes from the front, splitting the last one if needed.
+
+    A `bulk` buffer absorbs every pushed resource into a single one.
+    """
+
+    def __init__(self, capacity: float = math.inf, *, bulk: bool = False, eps: float = 1e-6) -> None:
+        self.capacity = capacity
+        self.bulk = bulk
+        self.eps = eps
+        self._items: deque[R] = deque()
+        self._qty = 0.0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._items)
+
+    def quantity(self) -> float:
+        return self._qty
+
+    def space(self) -> float:
+        return max(0.0, self.capacity - self._qty)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def push(self, r: R) -> None:
+        if r.qty - self.space() > self.eps:
+            raise ValueError(f"cannot push {r.qty} into a buffer with {self.space()} of space left")
+        if any(x is r for x in self._items):
+            raise KeyError("duplicate resource pushed into a buffer")
+        if self.bulk and self._items:
+            self._items[0].absorb(r)  # type: ignore[arg-type]
+        else:
+            self._items.append(r)
+        self._qty += r.qty
+
+    def push_all(self, rs: Iterable[R]) -> None:
+        for r in rs:
+            self.push(r)
+
+    def pop(self, qty: float | None = None, eps: float | None = None) -> R:
+        """Pop `qty` from the front as one resource (all of the first resource when None)."""
+        if qty is None:
+            return self.pop_front()
+        if eps is None:
+            eps = self.eps
+        if qty > self._qty + eps:
+            raise ValueError(f"cannot pop {qty} from a buffer holding {self._qty}")
+        if qty >= self._qty:
+            return squash(self.pop_n(len(self._items)))
+        left = qty
+        out: list[R] = []
+        while left > eps and self._items:
+            r = self._items[0]
+            quan = r.qty
+            if quan - left > eps:
+                piece = extract(r, left)
+                out.append(piece)
+                left = 0.0
+            else:
+                self._items.popleft()
+                out.append(r)
+                left -= quan
+        self._qty -= qty
+        if self._qty < 0 or not self._items:
+            self._qty = sum(r.qty for r in self._items)
+        return squash(out)
+
+    def pop_n(self, n: int) -> list[R]:
+        if n > len(self._items):
+            raise ValueError(f"cannot pop {n} resources from a buffer holding {len(self._items)}")
+        out = [self._items.popleft() for _ in range(n)]
+        self._qty = sum(r.qty for r in self._items) if self._items else 0.0
+        return out
+
+    def pop_front(self) -> R:
+        if not self._items:
+            raise ValueError("cannot pop from an empty buffer")
+        r = self._items.popleft()
+        self._qty = sum(x.qty for x in self._items) if self._items else 0.0
+        return r
+
+    def pop_back(self) -> R:
+        if not self._items:
+            raise ValueError("cannot pop from an empty buffer")
+        r = self._items.pop()
+        self._qty = sum(x.qty for x in self._items) if self._items else 0.0
+        return r
+
+    def peek(self) -> R:
+        return self._items[0]
+
+    def peek_back(self) -> R:
+        return self._items[-1]
+
+    def items(self) -> list[R]:
+        return list(self._items)

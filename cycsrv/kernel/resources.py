@@ -1,0 +1,284 @@
+"""Resources: compositions, materials and products, with Cyclus's ids and history rows.
+
+Every resource object takes a state id and an object id from the context's counters when it
+is made, tracked or not, exactly as Cyclus does, so ids in `Resources` match Cyclus's. Only
+tracked resources (made with `create`, or split from tracked ones) write rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from cycsrv.kernel import tables
+
+if TYPE_CHECKING:
+    from cycsrv.kernel.agent import Agent
+    from cycsrv.kernel.context import Context
+
+UNPACKAGED = "unpackaged"
+NAN = float("nan")
+
+
+def kahan_sum(values: list[float]) -> float:
+    """Compensated sum of `values` taken in ascending order (Cyclus's `KahanSum` of sorted values)."""
+    total = 0.0
+    c = 0.0
+    for v in sorted(values):
+        y = v - c
+        t = total + y
+        c = (t - total) - y
+        total = t
+    return total
+
+
+def normalize(comp: Mapping[int, float], val: float = 1.0) -> dict[int, float]:
+    """Scale `comp` so its values sum to `val` (unchanged when the sum is 0 or already `val`)."""
+    s = kahan_sum(list(comp.values()))
+    if s != val and s != 0:
+        f = val / s
+        return {k: v * f for k, v in comp.items()}
+    return dict(comp)
+
+
+class Composition:
+    """A nuclide vector with an id (`QualId`); identity matters: same object, same QualId.
+
+    Holds the map it was made from (mass or atom basis); the other basis is derived lazily
+    with atomic masses.
+    """
+
+    __slots__ = ("_atom", "_mass", "id", "recorded")
+
+    def __init__(self, ctx: Context, mass: dict[int, float] | None, atom: dict[int, float] | None) -> None:
+        self.id = ctx.next_comp_id()
+        self._mass = mass
+        self._atom = atom
+        self.recorded = False
+
+    @classmethod
+    def from_mass(cls, ctx: Context, mass: Mapping[int, float]) -> Composition:
+        return cls(ctx, dict(mass), None)
+
+    @classmethod
+    def from_atom(cls, ctx: Context, atom: Mapping[int, float]) -> Composition:
+        return cls(ctx, None, dict(atom))
+
+    def mass(self) -> dict[int, float]:
+        """Nuclide -> mass (not normalised)."""
+        if self._mass is None:
+            from cycsrv.kernel.nucdata import atomic_mass
+
+            self._mass = {n: v * atomic_mass(n) for n, v in self._atom.items()}  # type: ignore[union-attr]
+        return self._mass
+
+    def atom(self) -> dict[int, float]:
+        """Nuclide -> atoms (not normalised)."""
+        if self._atom is None:
+            from cycsrv.kernel.nucdata import atomic_mass
+
+            self._atom = {n: v / atomic_mass(n) for n, v in self._mass.items()}  # type: ignore[union-attr]
+        return self._atom
+
+    def record(self, ctx: Context) -> None:
+        """Write the `Compositions` rows once: mass fractions in ascending nuclide order."""
+        if self.recorded:
+            return
+        self.recorded = True
+        add = ctx.recorder.add
+        schema = tables.COMPOSITIONS
+        for nuc, frac in sorted(normalize(self.mass()).items()):
+            add(schema, (self.id, nuc, frac))
+
+
+class Resource:
+    """What materials and products share: quantity, ids, package and history tracking."""
+
+    __slots__ = ("ctx", "obj_id", "package", "qty", "state_id", "tracked", "unit_value")
+
+    resource_type = ""
+    units = ""
+    qual_id: int
+
+    def __init__(self, ctx: Context, qty: float, package: str = UNPACKAGED) -> None:
+        self.ctx = ctx
+        self.qty = qty
+        self.state_id = ctx.next_state_id()
+        self.obj_id = ctx.next_obj_id()
+        self.package = package
+        self.tracked = False
+        self.unit_value = NAN
+
+    def quantity(self) -> float:
+        return self.qty
+
+    def _record(self, parent1: int, parent2: int, bump: bool = True) -> None:
+        """Write this state's `Resources` row (taking a new state id when `bump`)."""
+        ctx = self.ctx
+        if bump:
+            self.state_id = ctx.next_state_id()
+        ctx.recorder.add(tables.RESOURCES, (
+            self.state_id, self.obj_id, self.resource_type, ctx.time, self.qty, self.units,
+            self.unit_value, self.qual_id, self.package, parent1, parent2,
+        ))
+        self._record_quality()
+
+    def _record_quality(self) -> None:
+        """Rows a resource type writes after its `Resources` row."""
+
+    def _track_new(self, creator: Agent) -> None:
+        self.tracked = True
+        self._record(0, 0, bump=False)
+        self.ctx.recorder.add(tables.RES_CREATORS, (self.state_id, creator.id))
+
+
+class Material(Resource):
+    """A quantity (kg) of nuclides with a composition."""
+
+    __slots__ = ("comp", "prev_decay_time")
+
+    resource_type = "Material"
+    units = "kg"
+
+    def __init__(self, ctx: Context, qty: float, comp: Composition, package: str = UNPACKAGED) -> None:
+        super().__init__(ctx, qty, package)
+        self.comp = comp
+        self.prev_decay_time = ctx.time
+
+    @classmethod
+    def create(cls, creator: Agent, qty: float, comp: Composition, package: str = UNPACKAGED,
+               unit_value: float = NAN) -> Material:
+        """A new tracked material made by `creator` (writes Resources and ResCreators rows)."""
+        m = cls(creator.context, qty, comp, package)
+        m.unit_value = unit_value
+        m._track_new(creator)
+        return m
+
+    @classmethod
+    def create_untracked(cls, ctx: Context, qty: float, comp: Composition) -> Material:
+        """A material that leaves no history: request targets and bid offers."""
+        return cls(ctx, qty, comp)
+
+    @classmethod
+    def blank(cls, ctx: Context, qty: float) -> Material:
+        """An untracked material with a new empty composition (Cyclus's `NewBlankMaterial`)."""
+        return cls(ctx, qty, Composition.from_mass(ctx, {}))
+
+    @property
+    def qual_id(self) -> int:
+        return self.comp.id
+
+    def _record_quality(self) -> None:
+        self.ctx.recorder.add(tables.MATERIAL_INFO, (self.state_id, self.prev_decay_time))
+        self.comp.record(self.ctx)
+
+    def extract_qty(self, qty: float) -> Material:
+        """Split off `qty` kg with the same composition."""
+        return self.extract_comp(qty, self.comp)
+
+    def extract_comp(self, qty: float, comp: Composition, threshold: float | None = None) -> Material:
+        """Split off `qty` kg of composition `comp`; what remains holds the difference."""
+        ctx = self.ctx
+        if self.qty < qty:
+            raise ValueError(f"mass extraction causes negative quantity ({qty} kg from {self.qty} kg)")
+        if comp is not self.comp:
+            if threshold is None:
+                threshold = ctx.eps_rsrc
+            mine = normalize(self.comp.mass(), self.qty)
+            other = normalize(comp.mass(), qty)
+            for nuc, v in other.items():
+                mine[nuc] = mine.get(nuc, 0.0) - v
+            self.comp = Composition.from_mass(ctx, {n: v for n, v in mine.items() if abs(v) > threshold})
+        self.qty -= qty
+        child = Material(ctx, qty, comp)
+        child.prev_decay_time = self.prev_decay_time
+        if self.tracked:
+            child.tracked = True
+            child._record(self.state_id, 0)
+            if self.qty > ctx.eps_rsrc:
+                self._record(self.state_id, 0)
+        return child
+
+    def absorb(self, other: Material) -> None:
+        """Merge `other` into this material; `other` is left empty."""
+        ctx = self.ctx
+        if other.comp is not self.comp:
+            mine = normalize(self.comp.mass(), self.qty)
+            for nuc, v in normalize(other.comp.mass(), other.qty).items():
+                mine[nuc] = mine.get(nuc, 0.0) + v
+            self.comp = Composition.from_mass(ctx, mine)
+        if self.qty < other.qty:
+            self.prev_decay_time = other.prev_decay_time
+        total = self.qty + other.qty
+        if not (math.isnan(self.unit_value) and math.isnan(other.unit_value)) and total > 0:
+            self.unit_value = (_nz(self.unit_value) * self.qty + _nz(other.unit_value) * other.qty) / total
+        self.qty = total
+        other.qty = 0.0
+        if self.tracked:
+            self._record(self.state_id, other.state_id)
+
+    def transmute(self, comp: Composition) -> None:
+        """Change the composition in place (a new history state)."""
+        self.comp = comp
+        if self.prev_decay_time < self.ctx.time:
+            self.prev_decay_time = self.ctx.time
+        if self.tracked:
+            self._record(self.state_id, 0)
+
+    def decay(self, time: int | None = None) -> None:
+        """Radioactive decay is not modelled (the reference Cyclus build has no decay data)."""
+
+
+class Product(Resource):
+    """A quantity of a non-material good identified by a quality string."""
+
+    __slots__ = ("quality",)
+
+    resource_type = "Product"
+    units = "NONE"
+
+    def __init__(self, ctx: Context, qty: float, quality: str, package: str = UNPACKAGED) -> None:
+        super().__init__(ctx, qty, package)
+        self.quality = quality
+
+    @classmethod
+    def create(cls, creator: Agent, qty: float, quality: str, package: str = UNPACKAGED) -> Product:
+        p = cls(creator.context, qty, quality, package)
+        p.ctx.product_quality_id(quality)
+        p._track_new(creator)
+        return p
+
+    @classmethod
+    def create_untracked(cls, ctx: Context, qty: float, quality: str) -> Product:
+        return cls(ctx, qty, quality)
+
+    @property
+    def qual_id(self) -> int:
+        return self.ctx.product_quality_id(self.quality)
+
+    def extract(self, qty: float) -> Product:
+        """Split off `qty` units."""
+        ctx = self.ctx
+        if self.qty < qty:
+            raise ValueError(f"extraction causes negative quantity ({qty} from {self.qty})")
+        self.qty -= qty
+        child = Product(ctx, qty, self.quality)
+        if self.tracked:
+            child.tracked = True
+            child._record(self.state_id, 0)
+            if self.qty > ctx.eps_rsrc:
+                self._record(self.state_id, 0)
+        return child
+
+    def absorb(self, other: Product) -> None:
+        if other.quality != self.quality:
+            raise ValueError(f"incompatible product qualities {self.quality!r} and {other.quality!r}")
+        self.qty += other.qty
+        other.qty = 0.0
+        if self.tracked:
+            self._record(self.state_id, other.state_id)
+
+
+def _nz(v: float) -> float:
+    return 0.0 if math.isnan(v) else v
