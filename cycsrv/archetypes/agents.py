@@ -252,9 +252,23 @@ class KFacility(Facility):
         port.add_request(mat, self, self.in_commod)
         return [port]
 
+    def get_product_requests(self) -> list[RequestPortfolio]:
+        ctx = self.context
+        amt = self._request_amt()
+        if not amt > ctx.eps:
+            return []
+        port = RequestPortfolio()
+        port.add_constraint(CapacityConstraint(amt))
+        port.add_request(Product.create_untracked(ctx, amt, ""), self, self.in_commod)
+        return [port]
+
     def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
         for _, m in responses:
             self.inventory_buf.push(m)
+
+    def accept_product_trades(self, responses: list[tuple[Trade, Product]]) -> None:
+        for _, p in responses:
+            self.inventory_buf.push(p)
 
 
 class Prey(Facility):

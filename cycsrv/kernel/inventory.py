@@ -19,7 +19,13 @@ def record_explicit_inventory(ctx: Context, *, full: bool, compact: bool) -> Non
                 continue
             total: dict[int, float] = {}
             qty = 0.0
+            # Cyclus merges copies of the materials into one; absorbing a different
+            # composition makes a new one, which takes a QualId.
+            comp = mats[0].comp
             for m in mats:
+                if m.comp is not comp:
+                    ctx.next_comp_id()
+                    comp = None  # type: ignore[assignment]
                 qty += m.qty
                 for nuc, v in normalize(m.comp.mass(), m.qty).items():
                     total[nuc] = total.get(nuc, 0.0) + v

@@ -20,8 +20,15 @@ from cycsrv.store.schema import DbType
 
 CyclusType = Union[str, list[Any]]
 
+class _Required:
+    """Marker type for "no default": the variable must be given in the input."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
 #: Marker for "no default": the variable is required in the input.
-REQUIRED: Any = attrs.NOTHING
+REQUIRED: Any = _Required()
 
 _SCALAR_DBTYPES: dict[str, DbType] = {
     "bool": DbType.BOOL,

@@ -1,0 +1,153 @@
+"""`cycsrv run | serve | validate | archetypes | annotations`: the command-line interface."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from cycsrv import __version__
+
+
+def default_output(input_path: str) -> str:
+    """`<input basename>.sqlite` in the current directory, as the issue and users expect."""
+    return Path(input_path).with_suffix(".sqlite").name
+
+
+class Progress:
+    """Prints the time step, simulated date and rate on one refreshed terminal line."""
+
+    def __init__(self, stream: TextIO, duration: int, start_year: int, start_month: int, dt: int) -> None:
+        self.stream = stream
+        self.duration = duration
+        self.start_year = start_year
+        self.start_month = start_month
+        self.dt = dt
+        self.started = time.perf_counter()
+        self.last_print = 0.0
+
+    def date(self, t: int) -> str:
+        months = int(round(t * self.dt / 2629800))
+        total = self.start_month - 1 + months
+        return f"{self.start_year + total // 12:04d}-{total % 12 + 1:02d}"
+
+    def __call__(self, t: int) -> None:
+        now = time.perf_counter()
+        if now - self.last_print < 0.1 and t + 1 < self.duration:
+            return
+        self.last_print = now
+        elapsed = now - self.started
+        rate = (t + 1) / elapsed if elapsed > 0 else 0.0
+        self.stream.write(f"\rstep {t + 1}/{self.duration}  {self.date(t)}  {rate:,.0f} steps/s ")
+        self.stream.flush()
+
+    def done(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from cycsrv.kernel.infile import InputError
+    from cycsrv.kernel.simulation import Simulation
+    from cycsrv.store.sqlite import SqliteBackend
+
+    output = args.output or default_output(args.input)
+    Path(output).unlink(missing_ok=True)
+    backend = SqliteBackend(output)
+    try:
+        sim = Simulation.from_file(args.input, backends=[backend])
+    except InputError as exc:
+        backend.close()
+        Path(output).unlink(missing_ok=True)
+        print(f"cycsrv: error: {exc}", file=sys.stderr)
+        return 1
+    c = sim.spec.control
+    progress = Progress(sys.stderr, sim.duration, c.startyear, c.startmonth, c.dt) \
+        if sys.stderr.isatty() and not args.quiet else None
+    try:
+        sim.run(progress)
+    except Exception as exc:
+        if progress:
+            progress.done()
+        print(f"cycsrv: error at time step {sim.time + 1}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        sim.close()
+    if progress:
+        progress.done()
+    if sys.stderr.isatty() and not args.quiet:
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from cycsrv.kernel.infile import InputError
+    from cycsrv.kernel.simulation import Simulation
+
+    try:
+        Simulation.from_file(args.input)
+    except InputError as exc:
+        print(f"{exc}", file=sys.stderr)
+        return 1
+    print(f"{args.input}: valid")
+    return 0
+
+
+def cmd_archetypes(args: argparse.Namespace) -> int:
+    from cycsrv.archetypes.registry import list_builtin
+
+    for spec in list_builtin():
+        print(spec)
+    return 0
+
+
+def cmd_annotations(args: argparse.Namespace) -> int:
+    from cycsrv.archetypes.registry import annotations
+
+    try:
+        data = annotations(args.spec)
+    except KeyError as exc:
+        print(f"cycsrv: error: {exc.args[0]}", file=sys.stderr)
+        return 1
+    print(json.dumps(data, indent=2, sort_keys=True))
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cycsrv", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"cycsrv {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a Cyclus input file and write its output tables")
+    p.add_argument("input", help="Cyclus input file (.xml)")
+    p.add_argument("-o", "--output", help="output SQLite file (default: <input basename>.sqlite)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check an input file without running it")
+    p.add_argument("input")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("archetypes", help="list the built-in archetypes")
+    p.set_defaults(func=cmd_archetypes)
+
+    p = sub.add_parser("annotations", help="print an archetype's annotations as JSON")
+    p.add_argument("spec", help="archetype spec, e.g. :agents:Source")
+    p.set_defaults(func=cmd_annotations)
+
+    try:
+        from cycsrv.server.cli import add_serve_parser
+    except ImportError:
+        pass
+    else:
+        add_serve_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return int(args.func(args))

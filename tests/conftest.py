@@ -1,0 +1,33 @@
+"""Shared test fixtures: paths to bundled inputs and a helper that runs an input to SQLite."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+INPUTS = DATA / "inputs"
+FLOWS = DATA / "flows"
+sys.path.insert(0, str(TESTS))
+
+
+@pytest.fixture
+def run_input(tmp_path, monkeypatch):
+    """Run an input file with the kernel into a fresh SQLite file; returns its path."""
+    from cycsrv.kernel.simulation import Simulation
+    from cycsrv.store.sqlite import SqliteBackend
+
+    def run(path: Path, name: str = "out.sqlite") -> Path:
+        out = tmp_path / name
+        monkeypatch.chdir(path.parent)
+        sim = Simulation.from_file(path, backends=[SqliteBackend(str(out))])
+        try:
+            sim.run()
+        finally:
+            sim.close()
+        return out
+
+    return run
