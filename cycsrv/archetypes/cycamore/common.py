@@ -1,0 +1,50 @@
+"""What every Cycamore archetype shares: position variables, TimeSeries rows, versions."""
+
+from __future__ import annotations
+
+from cycsrv.kernel.agent import Agent
+from cycsrv.kernel.statevar import StateVar
+from cycsrv.store.schema import DbType, TableSchema
+
+#: `AgentVersions.Version` for cycamore archetypes in the reference build.
+VERSION = "1.6.0"
+LARGE = 1e299
+LARGE_INT = 2147483647
+
+FACILITY_PARENTS = ("cyclus::Facility", "cyclus::toolkit::Position")
+
+
+def latitude_var() -> StateVar:
+    return StateVar("double", default=0.0, uilabel="Geographical latitude in degrees as a double",
+                    tooltip="latitude", doc="Latitude of the agent's geographical position. The value should "
+                                            "be expressed in degrees as a double.")
+
+
+def longitude_var() -> StateVar:
+    return StateVar("double", default=0.0, uilabel="Geographical longitude in degrees as a double",
+                    tooltip="longitude", doc="Longitude of the agent's geographical position. The value should "
+                                             "be expressed in degrees as a double.")
+
+
+AGENT_POSITION = TableSchema.of("AgentPosition", ("Spec", DbType.STRING), ("Prototype", DbType.STRING),
+                                ("AgentId", DbType.INT), ("Latitude", DbType.DOUBLE),
+                                ("Longitude", DbType.DOUBLE))
+
+_TIMESERIES: dict[str, TableSchema] = {}
+
+
+def record_position(agent: Agent) -> None:
+    """One `AgentPosition` row (cycamore archetypes write it in `enter_notify`)."""
+    agent.context.recorder.add(AGENT_POSITION, (agent.spec, agent.prototype, agent.id,
+                                                getattr(agent, "latitude", 0.0), getattr(agent, "longitude", 0.0)))
+
+
+def record_time_series(agent: Agent, name: str, value: float, units: str = "") -> None:
+    """A row of table `TimeSeries<name>` (e.g. "supply" + commodity -> `TimeSeriessupplyuox`)."""
+    schema = _TIMESERIES.get(name)
+    if schema is None:
+        schema = _TIMESERIES[name] = TableSchema.of(
+            f"TimeSeries{name}", ("AgentId", DbType.INT), ("Time", DbType.INT), ("Value", DbType.DOUBLE),
+            ("Units", DbType.STRING))
+    ctx = agent.context
+    ctx.recorder.add(schema, (agent.id, ctx.time, float(value), units))
