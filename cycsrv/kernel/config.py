@@ -188,7 +188,10 @@ class _Reader:
         raise self.error(el, f"{var_name}: unsupported type {t!r}")
 
     def scalar(self, el: Any, t: str, uitype: Any, var_name: str) -> Any:
-        text = element_text(el)
+        try:
+            text = element_text(el)
+        except InputError as exc:
+            raise InputError(exc.file, exc.line, f"prototype {self.proto.name!r}: {exc.message}") from None
         if uitype == "nuclide":
             try:
                 nucid = nucname.id(text.strip())
