@@ -390,3 +390,54 @@ def test_paths_are_reported_as_given(tmp_path, monkeypatch):
         load_input("in.xml")
     assert info.value.file == "in.xml"
     assert os.path.exists(info.value.file)
+
+
+def test_archetype_refs_know_where_they_were_declared(tmp_path):
+    path = _write(tmp_path, MINIMAL)
+    ref = load_input(path).archetypes[1]
+    assert ref.location == Location(str(path), _line_of(path, "NullRegion</name>"))
+
+
+JSON_INPUT = {
+    "simulation": {
+        "control": {"duration": 2, "startmonth": 1, "startyear": 2000, "explicit_inventory": True,
+                    "tolerance_generic": 1e-7},
+        "archetypes": {"spec": [{"lib": "agents", "name": n} for n in ("Source", "Sink", "NullRegion", "NullInst")]},
+        "facility": [
+            {"name": "Source", "config": {"Source": {"commod": "c", "recipe_name": "fuel", "capacity": 1.0}}},
+            {"name": "Sink", "config": {"Sink": {"in_commods": {"val": ["c", "d"]}, "capacity": 1}}},
+        ],
+        "region": {"name": "R", "config": {"NullRegion": None}, "institution": {
+            "name": "I", "config": {"NullInst": None},
+            "initialfacilitylist": {"entry": [{"prototype": "Source", "number": 1}]}}},
+        "recipe": {"name": "fuel", "basis": "mass", "nuclide": [{"id": "U235", "comp": 0.05},
+                                                                 {"id": "U238", "comp": 0.95}]},
+    }
+}
+
+
+def test_json_input_reads_like_the_equivalent_xml(tmp_path):
+    import json
+
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(JSON_INPUT))
+    spec = load_input(path)
+    assert spec.control.explicit_inventory is True and spec.control.tolerance_generic == 1e-7
+    assert [a.spec for a in spec.archetypes] == [
+        ":agents:Source", ":agents:Sink", ":agents:NullRegion", ":agents:NullInst"]
+    assert [p.name for p in spec.prototypes] == ["Source", "Sink", "I", "R"]
+    assert [v.text for v in spec.facilities[1].config.find("in_commods")] == ["c", "d"]
+    assert spec.recipes[0].nuclides == ((922350000, 0.05), (922380000, 0.95))
+    assert spec.input_text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<simulation>\n  <archetypes>')
+
+
+def test_json_and_python_input_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"simulation": {\n  "control": }\n}')
+    with pytest.raises(InputError) as info:
+        load_input(bad)
+    assert info.value.line == 2 and "malformed JSON" in info.value.message
+    py = tmp_path / "in.py"
+    py.write_text("SIMULATION = {}\n")
+    with pytest.raises(InputError, match="Python input files are not supported"):
+        load_input(py)

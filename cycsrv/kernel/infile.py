@@ -13,6 +13,7 @@ one `InputError` naming the file, the line and what is wrong.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -226,6 +227,8 @@ class ArchetypeRef:
     path: str
     lib: str
     name: str
+    #: where the first `<spec>` naming it was written (not part of equality)
+    location: Location | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def spec(self) -> str:
@@ -374,12 +377,61 @@ def _read_document(path: str) -> Any:
         raise InputError(path, 0, f"cannot read the input file: {exc.strerror or exc}") from None
     if not data.strip():
         raise InputError(path, 1, "the input file is empty")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".py":
+        raise InputError(path, 0, "Python input files are not supported (loading one runs its code); "
+                         "write the input as XML or JSON")
+    if suffix == ".json":
+        data = _json_to_xml(path, data)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
     try:
         return etree.fromstring(data, parser, base_url=path).getroottree()
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or 1
         raise InputError(path, line, f"malformed XML: {exc.msg}") from None
+
+
+def _json_to_xml(path: str, data: bytes) -> bytes:
+    """Cyclus's JSON input form as XML: object members become elements in alphabetical order,
+    arrays repeated elements, null an empty element, booleans 1/0. Error lines then refer to
+    this XML, one element per line."""
+    try:
+        doc = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, exc.lineno, f"malformed JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, 1, f"malformed JSON: {exc}") from None
+    if not isinstance(doc, dict) or len(doc) != 1:
+        raise InputError(path, 1, 'a JSON input must be one object, {"simulation": {...}}')
+    ((name, body),) = doc.items()
+    root = _json_element(path, None, name)
+    _json_fill(path, root, body)
+    return etree.tostring(root, pretty_print=True)
+
+
+def _json_element(path: str, parent: Any, name: str) -> Any:
+    try:
+        return etree.Element(name) if parent is None else etree.SubElement(parent, name)
+    except ValueError:
+        raise InputError(path, 1, f"JSON key {name!r} is not a valid XML element name") from None
+
+
+def _json_fill(path: str, el: Any, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, dict):
+        for key in sorted(value):
+            item = value[key]
+            for one in item if isinstance(item, list) else [item]:
+                if isinstance(one, list):
+                    raise InputError(path, 1, f"JSON key {key!r}: arrays of arrays have no XML form")
+                _json_fill(path, _json_element(path, el, key), one)
+    elif isinstance(value, bool):
+        el.text = "1" if value else "0"
+    elif isinstance(value, (int, float, str)):
+        el.text = str(value) if not isinstance(value, float) else repr(value)
+    else:
+        raise InputError(path, 1, f"unsupported JSON value for <{el.tag}>: {value!r}")
 
 
 def _resolve_href(href: str, including_file: str) -> str | None:
@@ -553,7 +605,8 @@ def _read_archetypes(els: Iterable[Any]) -> tuple[ArchetypeRef, ...]:
         for spec in _children(el, {"spec": _SOME})["spec"]:
             s = _children(spec, {"path": _OPT, "lib": _OPT, "name": _ONE, "alias": _OPT})
             name = _string(s["name"][0])
-            ref = ArchetypeRef(_opt(s, "path", _string, ""), _opt(s, "lib", _string, name), name)
+            ref = ArchetypeRef(_opt(s, "path", _string, ""), _opt(s, "lib", _string, name), name,
+                               location_of(spec))
             if ref not in refs:
                 refs.append(ref)
     return tuple(refs)
@@ -731,8 +784,9 @@ _FLAT_TOP = {**_COMMON_TOP, "prototype": _SOME, "agent": _SOME}
 
 
 def load_input(path: str | os.PathLike[str], *, flat_schema: bool = False) -> SimSpec:
-    """Read and check the input file at `path`. The flat schema is used if `flat_schema` is set
-    or the file says ``<schematype>flat</schematype>``; raises `InputError` on any problem."""
+    """Read and check the input file at `path` (XML, or JSON if it ends in ``.json``). The flat
+    schema is used if `flat_schema` is set or the file says ``<schematype>flat</schematype>``;
+    raises `InputError` on any problem."""
     file = os.fspath(path)
     tree = _read_document(file)
     root = tree.getroot()
