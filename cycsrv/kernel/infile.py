@@ -429,7 +429,10 @@ def _json_fill(path: str, el: Any, value: Any) -> None:
     elif isinstance(value, bool):
         el.text = "1" if value else "0"
     elif isinstance(value, (int, float, str)):
-        el.text = str(value) if not isinstance(value, float) else repr(value)
+        try:
+            el.text = repr(value) if isinstance(value, float) else str(value)
+        except ValueError:
+            raise InputError(path, 1, f"JSON value for <{el.tag}> holds characters XML cannot") from None
     else:
         raise InputError(path, 1, f"unsupported JSON value for <{el.tag}>: {value!r}")
 
