@@ -65,9 +65,12 @@ class Request:
 
 
 class Bid:
-    """A trader's offer against one request. A NaN preference means "use the request's"."""
+    """A trader's offer against one request. A NaN preference means "use the request's".
 
-    __slots__ = ("bidder", "exclusive", "offer", "portfolio", "preference", "request")
+    During solving a bid is also the supply node of the exchange graph (`matched`).
+    """
+
+    __slots__ = ("bidder", "exclusive", "matched", "offer", "portfolio", "preference", "request")
 
     def __init__(self, request: Request, offer: Resource, bidder: Trader, preference: float,
                  exclusive: bool, portfolio: BidPortfolio) -> None:
@@ -77,6 +80,7 @@ class Bid:
         self.preference = preference
         self.exclusive = exclusive
         self.portfolio = portfolio
+        self.matched = 0.0
 
 
 class RequestPortfolio:
@@ -116,20 +120,22 @@ class RequestPortfolio:
 class BidPortfolio:
     """Bids from one trader that share capacity constraints."""
 
-    __slots__ = ("bids", "constraints")
+    __slots__ = ("bids", "caps", "constraints")
 
     def __init__(self) -> None:
         self.bids: list[Bid] = []
         self.constraints: list[CapacityConstraint] = []
+        self.caps: list[float] = []  # remaining capacities while solving
 
     def add_bid(self, request: Request, offer: Resource, bidder: Trader, exclusive: bool = False,
                 preference: float = NAN) -> Bid:
         if offer.qty <= 0:
             raise ValueError(f"bid quantity must be positive, got {offer.qty}")
-        if self.bids and self.bids[0].bidder is not bidder:
+        bids = self.bids
+        if bids and bids[0].bidder is not bidder:
             raise KeyError("insertion error: bidders do not match")
         b = Bid(request, offer, bidder, preference, exclusive, self)
-        self.bids.append(b)
+        bids.append(b)
         return b
 
     def add_constraint(self, constraint: CapacityConstraint) -> None:
@@ -166,6 +172,8 @@ def float_distance(a: float, b: float) -> int:
 
 
 class _Group:
+    """A request portfolio while solving: target quantity and remaining capacities."""
+
     __slots__ = ("caps", "nodes", "qty", "weight")
 
     def __init__(self, qty: float, caps: list[float]) -> None:
@@ -176,13 +184,15 @@ class _Group:
 
 
 class _Node:
-    __slots__ = ("agent_id", "arcs", "avg_pref", "exclusive", "group", "item", "matched", "qty", "weight")
+    """A request while solving, with its arcs to bids."""
 
-    def __init__(self, group: _Group, item: Any, qty: float, exclusive: bool, agent_id: int) -> None:
+    __slots__ = ("agent_id", "arcs", "avg_pref", "exclusive", "group", "matched", "qty", "request", "weight")
+
+    def __init__(self, group: _Group, request: Request, agent_id: int) -> None:
         self.group = group
-        self.item = item
-        self.qty = qty
-        self.exclusive = exclusive
+        self.request = request
+        self.qty = request.target.qty
+        self.exclusive = request.exclusive
         self.agent_id = agent_id
         self.arcs: list[_Arc] = []
         self.matched = 0.0
@@ -190,32 +200,26 @@ class _Node:
         self.weight = 0.0
 
 
-class _Arc:
-    __slots__ = ("excl_val", "exclusive", "pref", "u", "u_ucaps", "v", "v_ucaps")
-
-    def __init__(self, u: _Node, v: _Node, pref: float, u_ucaps: list[float], v_ucaps: list[float]) -> None:
-        self.u = u
-        self.v = v
-        self.pref = pref
-        self.u_ucaps = u_ucaps
-        self.v_ucaps = v_ucaps
-        ue, ve = u.exclusive, v.exclusive
-        self.exclusive = ue or ve
-        if ue and ve:
-            self.excl_val = u.qty if float_distance(u.qty, v.qty) <= 2 else 0.0
-        elif ue:
-            self.excl_val = u.qty if (v.qty >= u.qty or float_distance(u.qty, v.qty) <= 2) else 0.0
-        elif ve:
-            self.excl_val = v.qty if (v.qty <= u.qty or float_distance(u.qty, v.qty) <= 2) else 0.0
-        else:
-            self.excl_val = 0.0
+#: An arc request -> bid: (pref, bidder id, bid, request unit caps, bid unit caps, exclusive amount).
+#: The exclusive amount is None for a non-exclusive arc, 0.0 for an exclusive arc that can
+#: never be matched.
+_Arc = tuple[float, int, Bid, list[float], list[float], "float | None"]
 
 
-def _node_cap(n: _Node, ucaps: list[float], use_max: bool) -> float:
-    remaining = n.qty - n.matched
-    if not ucaps:
-        return remaining
-    caps = n.group.caps
+def _exclusive_amount(u: _Node, bid: Bid, vqty: float) -> float | None:
+    ue, ve = u.exclusive, bid.exclusive
+    if not (ue or ve):
+        return None
+    uq = u.qty
+    if ue and ve:
+        return uq if float_distance(uq, vqty) <= 2 else 0.0
+    if ue:
+        return uq if (vqty >= uq or float_distance(uq, vqty) <= 2) else 0.0
+    return vqty if (vqty <= uq or float_distance(uq, vqty) <= 2) else 0.0
+
+
+def _cap(remaining: float, caps: list[float], ucaps: list[float], use_max: bool) -> float:
+    """How much more a node can take given its group's remaining capacities."""
     best = None
     for cap, ucap in zip(caps, ucaps):
         if cap == DBL_MAX:
@@ -229,71 +233,95 @@ def _node_cap(n: _Node, ucaps: list[float], use_max: bool) -> float:
     return remaining if best is None or best > remaining else best
 
 
-def _update(n: _Node, ucaps: list[float], qty: float, eps: float) -> None:
-    caps = n.group.caps
+def _consume(caps: list[float], ucaps: list[float], qty: float) -> None:
     for i, ucap in enumerate(ucaps):
         if caps[i] != DBL_MAX:
             caps[i] -= qty * ucap
-    if n.qty - qty < -eps:
-        raise ValueError(f"a bid or request was matched beyond its quantity ({qty} > {n.qty})")
-    n.matched += qty
 
 
-def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[_Arc, float]]:
+def _arc_order(a: _Arc) -> tuple[float, int]:
+    return (-a[0], -a[1])
+
+
+def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, float]]:
     """Cyclus's greedy heuristic: groups by preference weight, arcs by preference then ids."""
     for g in groups:
         for n in g.nodes:
             if n.arcs:
-                n.avg_pref = sum(a.pref for a in n.arcs) / len(n.arcs)
+                n.avg_pref = sum(a[0] for a in n.arcs) / len(n.arcs)
             p = n.avg_pref
             n.weight = 1.0 * (1.0 + p / (1.0 + p))
         g.nodes.sort(key=lambda n: -n.weight)
         g.weight = sum(n.weight for n in g.nodes) / len(g.nodes) if g.nodes else 0.0
     groups = sorted(groups, key=lambda g: -g.weight)
 
-    matches: list[tuple[_Arc, float]] = []
+    matches: list[tuple[Request, Bid, float]] = []
     for g in groups:
-        nodes = sorted(g.nodes, key=lambda n: (-n.avg_pref, -n.agent_id))
+        nodes = sorted(g.nodes, key=lambda n: (-n.avg_pref, -n.agent_id)) if len(g.nodes) > 1 else g.nodes
         target = g.qty
         match = 0.0
+        gcaps = g.caps
         for u in nodes:
             if match > target:
                 break
-            arcs = sorted(u.arcs, key=lambda a: (-a.pref, -a.u.agent_id, -a.v.agent_id))
-            for a in arcs:
+            # ties on preference: same requester, so the higher bidder id goes first
+            arcs = sorted(u.arcs, key=_arc_order)
+            for _pref, _bidder, bid, u_ucaps, v_ucaps, excl in arcs:
                 if match > target:
                     break
                 remain = target - match
-                v = a.v
-                cap = min(_node_cap(u, a.u_ucaps, True), _node_cap(v, a.v_ucaps, False))
+                ucap = _cap(u.qty - u.matched, gcaps, u_ucaps, True)
+                vremain = bid.offer.qty - bid.matched
+                vcap = _cap(vremain, bid.portfolio.caps, v_ucaps, False) if v_ucaps else vremain
+                cap = ucap if ucap < vcap else vcap
                 tomatch = remain if remain < cap else cap
-                if a.exclusive:
-                    tomatch = 0.0 if float_distance(tomatch, a.excl_val) >= 2 else a.excl_val
+                if excl is not None:
+                    tomatch = 0.0 if float_distance(tomatch, excl) >= 2 else excl
                 if tomatch > eps:
-                    _update(u, a.u_ucaps, tomatch, eps)
-                    _update(v, a.v_ucaps, tomatch, eps)
-                    matches.append((a, tomatch))
+                    if u.qty - tomatch < -eps or bid.offer.qty - tomatch < -eps:
+                        raise ValueError(f"a bid or request was matched beyond its quantity ({tomatch})")
+                    _consume(gcaps, u_ucaps, tomatch)
+                    _consume(bid.portfolio.caps, v_ucaps, tomatch)
+                    u.matched += tomatch
+                    bid.matched += tomatch
+                    matches.append((u.request, bid, tomatch))
                     match += tomatch
     return matches
 
 
+_OVERRIDES: dict[tuple[type, str], bool] = {}
+
+
 def _overrides(obj: object, name: str) -> bool:
     """True when `obj`'s class defines trading hook `name` itself (not the no-op default)."""
-    from cycsrv.kernel.agent import Agent
+    key = (type(obj), name)
+    found = _OVERRIDES.get(key)
+    if found is None:
+        from cycsrv.kernel.agent import Agent
 
-    return getattr(type(obj), name) is not getattr(Agent, name)
+        found = _OVERRIDES[key] = getattr(type(obj), name) is not getattr(Agent, name)
+    return found
+
+
+def _unit_caps(constraints: list[CapacityConstraint]) -> list[float] | None:
+    """The unit capacities every offer has against `constraints`, when no converter is involved."""
+    if all(c.converter is None for c in constraints):
+        return [1.0] * len(constraints)
+    return None
 
 
 def run_exchange(ctx: Context, traders: Iterable[Trader], hooks: tuple[str, ...]) -> None:
     """One complete exchange for one resource type."""
     req_name, bid_name, trade_name, accept_name, adjust_name = hooks
-    traders = [t for t in traders]
-    requesters_ports: list[RequestPortfolio] = []
+    traders = list(traders)
+    req_ports: list[RequestPortfolio] = []
     for t in traders:
         if _overrides(t, req_name):
-            requesters_ports.extend(getattr(t, req_name)())
+            req_ports.extend(getattr(t, req_name)())
+    if not req_ports:
+        return
     commod_requests: dict[str, list[Request]] = {}
-    for rp in requesters_ports:
+    for rp in req_ports:
         for r in rp.requests:
             commod_requests.setdefault(r.commodity, []).append(r)
     bid_ports: list[BidPortfolio] = []
@@ -301,66 +329,75 @@ def run_exchange(ctx: Context, traders: Iterable[Trader], hooks: tuple[str, ...]
         if _overrides(t, bid_name):
             bid_ports.extend(getattr(t, bid_name)(commod_requests))
 
-    # preferences: requester -> request -> bid -> pref
-    prefs: dict[Trader, dict[Request, dict[Bid, float]]] = {}
+    # preferences: request -> bid -> pref, adjusted by requester, institution, region
+    prefs: dict[Request, dict[Bid, float]] = {}
+    by_requester: dict[Trader, dict[Request, dict[Bid, float]]] = {}
     for bp in bid_ports:
         for b in bp.bids:
             r = b.request
-            pref = b.preference if not math.isnan(b.preference) else r.preference
-            prefs.setdefault(r.requester, {}).setdefault(r, {})[b] = pref
+            rp_map = prefs.get(r)
+            if rp_map is None:
+                rp_map = prefs[r] = {}
+                by_requester.setdefault(r.requester, {})[r] = rp_map
+            pref = b.preference
+            rp_map[b] = r.preference if pref != pref else pref
     if not prefs:
         return
-    for requester in sorted(prefs, key=lambda t: t.manager.id):
-        pmap = prefs[requester]
+    for requester in sorted(by_requester, key=_trader_key):
+        pmap = by_requester[requester]
+        adjusted = False
         if _overrides(requester, adjust_name):
             getattr(requester, adjust_name)(pmap)
+            adjusted = True
         agent = requester.manager.parent
         while agent is not None:
             if _overrides(agent, adjust_name):
                 getattr(agent, adjust_name)(pmap)
+                adjusted = True
             agent = agent.parent
+        if adjusted:
+            prefs.update(pmap)
 
     # translate to the exchange graph
     groups: list[_Group] = []
-    req_nodes: dict[Request, _Node] = {}
-    for rp in requesters_ports:
+    req_nodes: dict[Request, tuple[_Node, list[float] | None]] = {}
+    for rp in req_ports:
         g = _Group(rp.qty, [c.capacity for c in rp.constraints] + [rp.qty])
+        base = _unit_caps(rp.constraints)
         for r in rp.requests:
-            n = _Node(g, r, r.target.qty, r.exclusive, r.requester.manager.id)
+            n = _Node(g, r, r.requester.manager.id)
             g.nodes.append(n)
-            req_nodes[r] = n
+            req_nodes[r] = (n, None if base is None else [*base, rp.coeffs[r]])
         groups.append(g)
     for bp in bid_ports:
-        bg = _Group(0.0, [c.capacity for c in bp.constraints])
         bcons = bp.constraints
+        bp.caps = [c.capacity for c in bcons]
+        v_base = _unit_caps(bcons)
         for b in bp.bids:
             r = b.request
             offer = b.offer
-            v = _Node(bg, b, offer.qty, b.exclusive, b.bidder.manager.id)
-            bg.nodes.append(v)
-            pref = prefs[r.requester][r][b]
+            b.matched = 0.0
+            pref = prefs[r][b]
             if pref < 0:
                 continue
             if pref == 0:
                 raise ValueError("0-valued preferences have been deprecated; use a negative preference "
                                  "to refuse a bid")
-            u = req_nodes[r]
-            rp = r.portfolio
-            u_ucaps = [c.unit_capacity(offer) for c in rp.constraints]
-            u_ucaps.append(rp.coeffs[r])
-            v_ucaps = [c.unit_capacity(offer) for c in bcons]
-            arc = _Arc(u, v, pref, u_ucaps, v_ucaps)
-            u.arcs.append(arc)
-            v.arcs.append(arc)
+            u, u_ucaps = req_nodes[r]
+            if u_ucaps is None:
+                rp = r.portfolio
+                u_ucaps = [c.unit_capacity(offer) for c in rp.constraints]
+                u_ucaps.append(rp.coeffs[r])
+            v_ucaps = v_base if v_base is not None else [c.unit_capacity(offer) for c in bcons]
+            u.arcs.append((pref, b.bidder.manager.id, b, u_ucaps, v_ucaps, _exclusive_amount(u, b, offer.qty)))
 
     matches = greedy_solve(groups, ctx.eps)
     if not matches:
         return
-    execute_trades(ctx, [Trade(a.u.item, a.v.item, qty) for a, qty in matches], prefs,
-                   trade_name, accept_name)
+    execute_trades(ctx, [Trade(r, b, qty) for r, b, qty in matches], prefs, trade_name, accept_name)
 
 
-def execute_trades(ctx: Context, trades: list[Trade], prefs: dict[Trader, dict[Request, dict[Bid, float]]],
+def execute_trades(ctx: Context, trades: list[Trade], prefs: dict[Request, dict[Bid, float]],
                    trade_name: str, accept_name: str) -> None:
     """Suppliers send, `Transactions` rows are written, requesters accept."""
     by_supplier: dict[Trader, list[Trade]] = {}
@@ -381,7 +418,7 @@ def execute_trades(ctx: Context, trades: list[Trade], prefs: dict[Trader, dict[R
             if rsrc.qty > eps_rsrc:
                 bid = tr.bid
                 bidpref = bid.preference if not math.isnan(bid.preference) else tr.request.preference
-                adjpref = prefs.get(requester, {}).get(tr.request, {}).get(bid, bidpref)
+                adjpref = prefs.get(tr.request, {}).get(bid, bidpref)
                 add(tables.TRANSACTIONS, (
                     ctx.next_transaction_id(), supplier.manager.id, requester.manager.id, rsrc.state_id,
                     tr.request.commodity, time, 1.0 / bidpref, 1.0 / adjpref,

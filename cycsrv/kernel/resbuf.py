@@ -38,6 +38,7 @@ class ResBuf(Generic[R]):
         self.bulk = bulk
         self.eps = eps
         self._items: deque[R] = deque()
+        self._present: set[int] = set()
         self._qty = 0.0
 
     def __len__(self) -> int:
@@ -61,65 +62,91 @@ class ResBuf(Generic[R]):
     def push(self, r: R) -> None:
         if r.qty - self.space() > self.eps:
             raise ValueError(f"cannot push {r.qty} into a buffer with {self.space()} of space left")
-        if any(x is r for x in self._items):
+        if id(r) in self._present:
             raise KeyError("duplicate resource pushed into a buffer")
         if self.bulk and self._items:
             self._items[0].absorb(r)  # type: ignore[arg-type]
         else:
             self._items.append(r)
+            self._present.add(id(r))
         self._qty += r.qty
+        self._update_qty()
 
     def push_all(self, rs: Iterable[R]) -> None:
         for r in rs:
             self.push(r)
 
+    def _update_qty(self) -> None:
+        n = len(self._items)
+        if n == 0:
+            self._qty = 0.0
+        elif n == 1:
+            self._qty = self._items[0].qty
+
+    def pop_vector(self, qty: float) -> list[R]:
+        """Pop `qty` from the front as a list of pieces; the last one is split off if needed."""
+        if qty > self._qty + self.eps:
+            raise ValueError(f"cannot pop {qty!r} from a buffer holding {self._qty!r}")
+        out: list[R] = []
+        left = qty
+        items = self._items
+        while left > 0 and items:
+            r = items.popleft()
+            quan = r.qty
+            if quan > left:
+                piece = extract(r, left)
+                items.appendleft(r)
+                r = piece
+            else:
+                self._present.discard(id(r))
+            self._qty -= r.qty
+            out.append(r)
+            left -= quan
+        self._update_qty()
+        return out
+
     def pop(self, qty: float | None = None, eps: float | None = None) -> R:
-        """Pop `qty` from the front as one resource (all of the first resource when None)."""
+        """Pop `qty` from the front as one resource (the front resource when `qty` is None).
+
+        With `eps`, asking for up to `eps` more than the buffer holds returns everything.
+        """
         if qty is None:
             return self.pop_front()
-        if eps is None:
-            eps = self.eps
-        if qty > self._qty + eps:
-            raise ValueError(f"cannot pop {qty} from a buffer holding {self._qty}")
-        if qty >= self._qty:
-            return squash(self.pop_n(len(self._items)))
-        left = qty
-        out: list[R] = []
-        while left > eps and self._items:
-            r = self._items[0]
-            quan = r.qty
-            if quan - left > eps:
-                piece = extract(r, left)
-                out.append(piece)
-                left = 0.0
-            else:
-                self._items.popleft()
-                out.append(r)
-                left -= quan
-        self._qty -= qty
-        if self._qty < 0 or not self._items:
-            self._qty = sum(r.qty for r in self._items)
-        return squash(out)
+        if eps is not None:
+            if qty > self._qty + eps:
+                raise ValueError(f"cannot pop {qty!r} from a buffer holding {self._qty!r}")
+            if qty >= self._qty:
+                return squash(self.pop_n(len(self._items)))
+        return squash(self.pop_vector(qty))
 
     def pop_n(self, n: int) -> list[R]:
-        if n > len(self._items):
+        if n > len(self._items) or n < 0:
             raise ValueError(f"cannot pop {n} resources from a buffer holding {len(self._items)}")
-        out = [self._items.popleft() for _ in range(n)]
-        self._qty = sum(r.qty for r in self._items) if self._items else 0.0
+        out = []
+        for _ in range(n):
+            r = self._items.popleft()
+            self._qty -= r.qty
+            self._present.discard(id(r))
+            out.append(r)
+        self._update_qty()
         return out
 
     def pop_front(self) -> R:
         if not self._items:
             raise ValueError("cannot pop from an empty buffer")
         r = self._items.popleft()
-        self._qty = sum(x.qty for x in self._items) if self._items else 0.0
+        self._present.discard(id(r))
+        self._qty -= r.qty
+        self._update_qty()
         return r
 
     def pop_back(self) -> R:
         if not self._items:
             raise ValueError("cannot pop from an empty buffer")
         r = self._items.pop()
-        self._qty = sum(x.qty for x in self._items) if self._items else 0.0
+        self._present.discard(id(r))
+        self._qty -= r.qty
+        self._update_qty()
         return r
 
     def peek(self) -> R:

@@ -142,7 +142,16 @@ class Material(Resource):
     units = "kg"
 
     def __init__(self, ctx: Context, qty: float, comp: Composition, package: str = UNPACKAGED) -> None:
-        super().__init__(ctx, qty, package)
+        # Resource.__init__ inlined: materials are made by the thousand every step.
+        self.ctx = ctx
+        self.qty = qty
+        self.state_id = ctx._next_state
+        ctx._next_state += 1
+        self.obj_id = ctx._next_obj
+        ctx._next_obj += 1
+        self.package = package
+        self.tracked = False
+        self.unit_value = NAN
         self.comp = comp
         self.prev_decay_time = ctx.time
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cycsrv import CYCLUS_VERSION
-from cycsrv.archetypes.registry import load_archetype, make_spec
+from cycsrv.archetypes.registry import load_archetype
 from cycsrv.kernel import tables
 from cycsrv.kernel.agent import Agent
 from cycsrv.kernel.config import read_config
@@ -117,28 +117,26 @@ class Simulation:
     def _load_archetypes(self) -> None:
         """Resolve every `<spec>`; like Cyclus, instantiating each unique spec once takes an id."""
         base = Path(self.spec.path).resolve().parent
-        self._by_name: dict[str, tuple[str, type[Agent]]] = {}
         for ref in self.spec.archetypes:
-            spec = make_spec(ref.path, ref.lib, ref.name)
             try:
                 cls = load_archetype(ref.path, ref.lib, ref.name, base_dir=base)
             except KeyError as exc:
-                loc = getattr(ref, "location", None)
-                raise InputError(getattr(loc, "file", self.spec.path), getattr(loc, "line", 0),
+                loc = ref.location
+                raise InputError(loc.file if loc else self.spec.path, loc.line if loc else 0,
                                  str(exc.args[0])) from None
-            self.archetypes[spec] = cls
-            self._by_name.setdefault(ref.name, (spec, cls))
-        for _ in sorted(set(self.archetypes)):
+            self.archetypes[ref.spec] = cls
+        for _ in self.archetypes:
             self.context.next_agent_id()
 
     def _make_prototype(self, proto: PrototypeSpec) -> Agent:
         ctx = self.context
         try:
-            spec, cls = self._by_name[proto.archetype]
+            spec = self.spec.archetype_ref(proto.archetype).spec
         except KeyError:
             raise InputError(proto.location.file, proto.location.line,
                              f"prototype {proto.name!r} uses archetype {proto.archetype!r}, which is not "
                              "listed in <archetypes>") from None
+        cls = self.archetypes[spec]
         values = read_config(proto, cls.state_vars)
         agent = cls(ctx)
         agent.spec = spec

@@ -88,7 +88,7 @@ class Field:
     dbtype: DbType
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class TableSchema:
     """A table's name and its columns after `SimId`, in Cyclus's column order."""
 
