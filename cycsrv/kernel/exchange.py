@@ -262,14 +262,16 @@ def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, f
         match = 0.0
         gcaps = g.caps
         for u in nodes:
-            if match > target:
+            if target - match <= eps:
+                # Cyclus keeps looping while match <= target, but every further amount would
+                # be at most the remainder, i.e. not above eps: nothing more can match.
                 break
             # ties on preference: same requester, so the higher bidder id goes first
-            arcs = sorted(u.arcs, key=_arc_order)
-            for _pref, _bidder, bid, u_ucaps, v_ucaps, excl in arcs:
-                if match > target:
-                    break
+            u.arcs.sort(key=_arc_order)
+            for _pref, _bidder, bid, u_ucaps, v_ucaps, excl in u.arcs:
                 remain = target - match
+                if remain <= eps:
+                    break
                 ucap = _cap(u.qty - u.matched, gcaps, u_ucaps, True)
                 vremain = bid.offer.qty - bid.matched
                 vcap = _cap(vremain, bid.portfolio.caps, v_ucaps, False) if v_ucaps else vremain

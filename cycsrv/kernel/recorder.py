@@ -22,7 +22,9 @@ class Recorder:
     def __init__(self, backends: Sequence[Backend] = (), sim_id: uuid.UUID | None = None) -> None:
         self.sim_id = sim_id or uuid.uuid4()
         self.backends: list[Backend] = list(backends)
-        self._pending: dict[TableSchema, list[tuple[Any, ...]]] = {}
+        # rows per table name, in first-recorded order; keyed by name because hashing an
+        # attrs schema on every row is measurably slow
+        self._pending: dict[str, tuple[TableSchema, list[tuple[Any, ...]]]] = {}
         self._custom: dict[str, TableSchema] = {}
         self.enabled = True
 
@@ -30,10 +32,10 @@ class Recorder:
         """Queue one row of `schema` (values in field order, without SimId)."""
         if not self.enabled:
             return
-        rows = self._pending.get(schema)
-        if rows is None:
-            rows = self._pending[schema] = []
-        rows.append(row)
+        entry = self._pending.get(schema.name)
+        if entry is None:
+            entry = self._pending[schema.name] = (schema, [])
+        entry[1].append(row)
 
     def new_datum(self, title: str) -> Datum:
         """Start a row of a custom table (an archetype's own table, e.g. `ReactorEvents`)."""
@@ -50,7 +52,7 @@ class Recorder:
         """Hand everything recorded since the last flush to every backend."""
         if not self._pending:
             return
-        batches = [TableBatch(schema, self.sim_id, rows) for schema, rows in self._pending.items()]
+        batches = [TableBatch(schema, self.sim_id, rows) for schema, rows in self._pending.values()]
         self._pending = {}
         for backend in self.backends:
             backend.notify(batches)

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Kernel benchmark: run a Cyclus input with each backend and compare with real Cyclus.
+
+Usage: scripts/bench_kernel.py [INPUT] [--runs-tsv PATH] [--repeat N]
+
+Defaults to ../shared/reference/inputs/scale__agents_100x1000.xml (100 sources, 100 sinks,
+1000 steps). Each run happens in a fresh subprocess so its wall time and peak RSS are its
+own. Real Cyclus 1.6's time on the same file comes from the reference runs.tsv (measured on
+this machine type); a pure-Python calibration loop timed in this same run tells how busy
+the machine is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+RUNNER = r"""
+import sys, time
+from cycsrv.kernel.simulation import Simulation
+backend_name, path, out = sys.argv[1:4]
+if backend_name == "sqlite":
+    from cycsrv.store.sqlite import SqliteBackend
+    backends = [SqliteBackend(out)]
+elif backend_name == "memory":
+    from cycsrv.store.memory import MemoryBackend
+    backends = [MemoryBackend(registry=True)]
+else:
+    backends = []
+t0 = time.perf_counter()
+sim = Simulation.from_file(path, backends=backends)
+sim.run()
+sim.close()
+print(time.perf_counter() - t0)
+"""
+
+
+def calibrate() -> float:
+    """Seconds for a fixed pure-Python workload (dict/list/float churn like the kernel's)."""
+    t0 = time.perf_counter()
+    acc = 0.0
+    d: dict[int, float] = {}
+    for i in range(2_000_000):
+        d[i & 1023] = d.get(i & 1023, 0.0) + i * 0.5
+        acc += d[i & 1023]
+    return time.perf_counter() - t0
+
+
+def run_once(backend: str, path: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one run in a fresh interpreter."""
+    with tempfile.TemporaryDirectory() as tmp:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        proc = subprocess.run([sys.executable, "-c", RUNNER, backend, str(path), str(Path(tmp) / "out.sqlite")],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return float(proc.stdout.strip().splitlines()[-1]), max(peak, before) / 1024
+
+
+def cyclus_time(runs_tsv: Path, name: str) -> float | None:
+    if not runs_tsv.exists():
+        return None
+    with runs_tsv.open() as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            if row["name"] == name:
+                return float(row["wall_seconds"])
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("input", nargs="?", default=str(REFERENCE / "inputs" / "scale__agents_100x1000.xml"))
+    ap.add_argument("--runs-tsv", default=str(REFERENCE / "runs.tsv"))
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--backends", default="none,memory,sqlite")
+    a = ap.parse_args(argv)
+    path = Path(a.input)
+    if not path.exists():
+        print(f"input not found: {path}", file=sys.stderr)
+        return 2
+    ref = cyclus_time(Path(a.runs_tsv), path.stem)
+    cal = calibrate()
+    print(f"input: {path.name}")
+    print(f"calibration loop: {cal:.2f} s (machine load indicator)")
+    print(f"real Cyclus 1.6 (runs.tsv): {ref:.1f} s" if ref else "real Cyclus 1.6: unknown")
+    print(f"{'backend':<8} {'seconds':>8} {'peak MB':>8} {'vs Cyclus':>10}")
+    for backend in a.backends.split(","):
+        times, peaks = [], []
+        for _ in range(a.repeat):
+            secs, peak = run_once(backend, path)
+            times.append(secs)
+            peaks.append(peak)
+        secs = statistics.median(times)
+        ratio = f"{ref / secs:.2f}x" if ref else "-"
+        print(f"{backend:<8} {secs:8.2f} {max(peaks):8.0f} {ratio:>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
