@@ -31,7 +31,7 @@ class Progress:
         self.last_print = 0.0
 
     def date(self, t: int) -> str:
-        months = int(round(t * self.dt / 2629800))
+        months = round(t * self.dt / 2629850)
         total = self.start_month - 1 + months
         return f"{self.start_year + total // 12:04d}-{total % 12 + 1:02d}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,26 @@ FLOWS = DATA / "flows"
 sys.path.insert(0, str(TESTS))
 
 
+class CollectingBackend:
+    """A backend that keeps every row in memory by table name (for kernel tests)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple]] = defaultdict(list)
+
+    def notify(self, batches) -> None:
+        for b in batches:
+            self.rows[b.schema.name].extend(b.rows)
+
+    def close(self) -> None:
+        pass
+
+
 @pytest.fixture
 def run_input(tmp_path, monkeypatch):
     """Run an input file with the kernel into a fresh SQLite file; returns its path."""
-    from cycsrv.kernel.simulation import Simulation
     from cycsrv.store.sqlite import SqliteBackend
+
+    from cycsrv.kernel.simulation import Simulation
 
     def run(path: Path, name: str = "out.sqlite") -> Path:
         out = tmp_path / name

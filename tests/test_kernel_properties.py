@@ -12,28 +12,14 @@ import math
 import uuid
 from collections import defaultdict
 
+from conftest import CollectingBackend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cycsrv.kernel.simulation import Simulation
-from cycsrv.store.schema import TableBatch
 
 NUCLIDES = ["H1", "U235", "U238", "Pu239", "Cs137", "922340000"]
 COMMODS = ["a", "b", "c"]
-
-
-class CollectingBackend:
-    """Keeps every row in memory, by table name."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = defaultdict(list)
-
-    def notify(self, batches: list[TableBatch]) -> None:
-        for b in batches:
-            self.rows[b.schema.name].extend(b.rows)
-
-    def close(self) -> None:
-        pass
 
 
 recipes = st.lists(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cycsrv.kernel import tables
 from cycsrv.kernel.resources import Resource
@@ -221,7 +221,7 @@ def _exclusive_amount(u: _Node, bid: Bid, vqty: float) -> float | None:
 def _cap(remaining: float, caps: list[float], ucaps: list[float], use_max: bool) -> float:
     """How much more a node can take given its group's remaining capacities."""
     best = None
-    for cap, ucap in zip(caps, ucaps):
+    for cap, ucap in zip(caps, ucaps, strict=True):
         if cap == DBL_MAX:
             c = DBL_MAX
         elif ucap == 0.0:

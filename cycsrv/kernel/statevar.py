@@ -12,13 +12,13 @@ Types are written the way Cyclus's annotations write them: a scalar is a string 
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
 from cycsrv.store.schema import DbType
 
-CyclusType = Union[str, list[Any]]
+CyclusType = str | list[Any]
 
 class _Required:
     """Marker type for "no default": the variable must be given in the input."""
