@@ -272,9 +272,11 @@ def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, f
                 remain = target - match
                 if remain <= eps:
                     break
-                ucap = _cap(u.qty - u.matched, gcaps, u_ucaps, True)
                 vremain = bid.offer.qty - bid.matched
                 vcap = _cap(vremain, bid.portfolio.caps, v_ucaps, False) if v_ucaps else vremain
+                if vcap <= eps and excl is None:
+                    continue  # an exhausted supplier: the amount could not exceed eps
+                ucap = _cap(u.qty - u.matched, gcaps, u_ucaps, True)
                 cap = ucap if ucap < vcap else vcap
                 tomatch = remain if remain < cap else cap
                 if excl is not None:
