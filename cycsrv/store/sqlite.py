@@ -38,11 +38,14 @@ def sql_type(dbtype: DbType) -> str:
     return _SQL_TYPES.get(dbtype, "BLOB")
 
 
-def _ident(name: str) -> str:
-    # Cyclus writes names bare; quote only names SQLite could not read bare
-    if name.isascii() and name.isidentifier():
-        return name
+def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _create_sql(schema: TableSchema, quote: bool) -> str:
+    name = _quoted if quote else str
+    columns = ", ".join(["SimId BLOB", *(f"{name(f.name)} {sql_type(f.dbtype)}" for f in schema.fields)])
+    return f"CREATE TABLE {name(schema.name)} ({columns})"
 
 
 def _uuid_bytes(value: Any) -> bytes:
@@ -85,8 +88,14 @@ class SqliteBackend:
         self._closed = False
 
     def _create(self, schema: TableSchema) -> None:
-        columns = ", ".join(["SimId BLOB", *(f"{_ident(f.name)} {sql_type(f.dbtype)}" for f in schema.fields)])
-        self._db.execute(f"CREATE TABLE {_ident(schema.name)} ({columns})")
+        # Cyclus writes names bare (that text is what sqlite_master keeps); quote them only
+        # when SQLite cannot read them bare (keywords, punctuation)
+        try:
+            self._db.execute(_create_sql(schema, quote=False))
+        except sqlite3.OperationalError as exc:
+            if "syntax error" not in str(exc) and "unrecognized token" not in str(exc):
+                raise
+            self._db.execute(_create_sql(schema, quote=True))
         types = [(schema.name, "SimId", int(DbType.UUID))]
         types += [(schema.name, f.name, int(f.dbtype)) for f in schema.fields]
         self._db.executemany("INSERT INTO FieldTypes VALUES (?, ?, ?)", types)
@@ -100,7 +109,7 @@ class SqliteBackend:
                 self._create(schema)
             # SimId is the same for the whole batch: bind it as a literal so rows go in untouched
             marks = ", ".join(["?"] * len(schema.fields))
-            sql = f"INSERT INTO {_ident(schema.name)} VALUES (X'{sim_id.hex}'{', ' if marks else ''}{marks})"
+            sql = f"INSERT INTO {_quoted(schema.name)} VALUES (X'{sim_id.hex}'{', ' if marks else ''}{marks})"
             converters = [(i, c) for i, f in enumerate(schema.fields) if (c := _converter(f.dbtype))]
             plan = self._inserts[key] = (sql, converters)
         return plan
