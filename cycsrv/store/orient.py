@@ -205,7 +205,8 @@ def render(result: QueryResult, orient: str = "split") -> str:
     elif orient == "records":
         out = ["[", _listed(_row_parts(names, cells, "{", "}")), "]"]
     elif orient == "index":
-        out = ["{", _listed(['"', index, '":', *_row_parts(names, cells, "{", "}")]), "}"]
+        keys = pc.binary_join_element_wise(pa.scalar('"'), index, pa.scalar('":{'), pa.scalar(""))
+        out = ["{", _listed([keys, *_row_parts(names, cells, "", "}")]), "}"]
     elif orient == "columns":
         keys = pc.binary_join_element_wise(pa.scalar('"'), index, pa.scalar('":'), pa.scalar(""))
         out = ["{"]
