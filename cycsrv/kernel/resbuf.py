@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Generic, TypeVar
 
-from cycsrv.kernel.resources import Material, Product
+from cycsrv.kernel.resources import UNPACKAGED, Material, Product
 
 R = TypeVar("R", Material, Product)
 
@@ -30,12 +30,15 @@ def extract(r: R, qty: float) -> R:
 class ResBuf(Generic[R]):
     """Resources in arrival order; `pop` takes from the front, splitting the last one if needed.
 
-    A `bulk` buffer absorbs every pushed resource into a single one.
+    A `bulk` buffer absorbs every pushed resource into a single one. Unless
+    `keep_packaging`, a pushed resource loses its package (becomes "unpackaged"), as in Cyclus.
     """
 
-    def __init__(self, capacity: float = math.inf, *, bulk: bool = False, eps: float = 1e-6) -> None:
+    def __init__(self, capacity: float = math.inf, *, bulk: bool = False, eps: float = 1e-6,
+                 keep_packaging: bool = False) -> None:
         self.capacity = capacity
         self.bulk = bulk
+        self.keep_packaging = keep_packaging
         self.eps = eps
         self._items: deque[R] = deque()
         self._present: set[int] = set()
@@ -67,6 +70,8 @@ class ResBuf(Generic[R]):
         if self.bulk and self._items:
             self._items[0].absorb(r)  # type: ignore[arg-type]
         else:
+            if not self.keep_packaging and r.package != UNPACKAGED:
+                r.package = UNPACKAGED
             self._items.append(r)
             self._present.add(id(r))
         self._qty += r.qty

@@ -1,0 +1,214 @@
+"""cycamore:Sink: requests its commodities up to a per-step capacity, optionally at random sizes/times."""
+
+from __future__ import annotations
+
+from cycsrv.archetypes.cycamore.common import (
+    LARGE,
+    LARGE_INT,
+    VERSION,
+    latitude_var,
+    longitude_var,
+    record_position,
+    record_time_series,
+)
+from cycsrv.kernel import random
+from cycsrv.kernel.agent import Facility
+from cycsrv.kernel.exchange import DEFAULT_PREF, RequestPortfolio, Trade
+from cycsrv.kernel.resbuf import ResBuf
+from cycsrv.kernel.resources import Material, Resource
+from cycsrv.kernel.statevar import Inventory, StateVar
+
+NEAR_ZERO = 1e-8
+SIZE_TYPES = ("None", "UniformReal", "UniformInt", "NormalReal", "NormalInt")
+FREQUENCY_TYPES = ("None", "UniformInt", "NormalInt")
+
+
+def check_prefs(agent: Facility, commods: list[str], prefs: list[float], names: tuple[str, str]) -> list[float]:
+    """Preferences per commodity: all 1.0 when none are given, else one positive value each."""
+    if not prefs:
+        return [DEFAULT_PREF] * len(commods)
+    if len(prefs) != len(commods):
+        raise ValueError(f"{agent.prototype} (id {agent.id}): {names[1]} has {len(prefs)} values, expected "
+                         f"{len(commods)} (one per entry of {names[0]})")
+    for p in prefs:
+        if not NEAR_ZERO <= p <= LARGE:
+            raise ValueError(f"{agent.prototype} (id {agent.id}): {names[1]} value {p} is outside the allowed "
+                             f"range [{NEAR_ZERO}, {LARGE}]")
+    return list(prefs)
+
+
+def check_choice(agent: Facility, name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{agent.prototype} (id {agent.id}): {name} {value!r} is not one of "
+                         f"{', '.join(allowed)}")
+
+
+class Sink(Facility):
+    """ A sink facility that accepts materials and products with a fixed
+ throughput (per time step) capacity and a lifetime capacity defined by
+ a total inventory size. The inventory size and throughput capacity
+ both default to infinite. If a recipe is provided, it will request
+ material with that recipe. Requests are made for any number of
+ specified commodities.
+"""
+
+    cpp_name = "cycamore::Sink"
+    version = VERSION
+    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
+    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
+                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader", "cyclus::toolkit::Position")
+
+    latitude = latitude_var()
+    longitude = longitude_var()
+    in_commods = StateVar(["std::vector", "std::string"], tooltip="input commodities",
+                          doc="commodities that the sink facility accepts", uilabel="List of Input Commodities",
+                          uitype=["oneormore", "incommodity"])
+    in_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="In Commody Preferences",
+                               doc="preferences for each of the given commodities, in the same order.Defauts "
+                                   "to 1 if unspecified", range=[None, [NEAR_ZERO, LARGE]],
+                               uitype=["oneormore", "range"])
+    recipe_name = StateVar("std::string", default="", tooltip="requested composition", uilabel="Input Recipe",
+                           doc="name of recipe to use for material requests, where the default (empty string) "
+                               "is to accept everything", uitype="inrecipe")
+    max_inv_size = StateVar("double", default=LARGE, tooltip="sink maximum inventory size",
+                            uilabel="Maximum Inventory", uitype="range", range=[0.0, LARGE],
+                            doc="total maximum inventory size of sink facility")
+    capacity = StateVar("double", default=LARGE, tooltip="sink capacity", uilabel="Maximum Throughput",
+                        uitype="range", range=[0.0, LARGE],
+                        doc="capacity the sink facility can accept at each time step")
+    random_size_type = StateVar("std::string", default="None", uitype="combobox", uilabel="Random Size",
+                                tooltip="type of random behavior when setting the size of the request",
+                                categorical=list(SIZE_TYPES),
+                                doc="type of random behavior to use. Default None, other options are "
+                                    "'UniformReal', 'UniformInt', 'NormalReal', and 'NormalInt'")
+    random_size_mean = StateVar("double", default=1.0, uilabel="Random Size Mean", uitype="range",
+                                tooltip="fraction of available space to determine the mean", range=[0.0, LARGE],
+                                doc="When a normal distribution is used to determine the size of the request, "
+                                    "this is the fraction of available space to use as the mean. Default 1.0. "
+                                    "Note that values significantly above 1 without a correspondingly large std "
+                                    "dev may result in inefficient use of the random number generator.")
+    random_size_stddev = StateVar("double", default=0.1, uilabel="Random Size Std Dev", uitype="range",
+                                  tooltip="fraction of available space to determine the std dev",
+                                  range=[0.0, LARGE],
+                                  doc="When a normal distribution is used to determine the size of the request, "
+                                      "this is the fraction of available space to use as the standard "
+                                      "deviation. Default 0.1")
+    random_frequency_type = StateVar("std::string", default="None", uitype="combobox", uilabel="Random Timing",
+                                     tooltip="type of random behavior when setting the timing of the request",
+                                     categorical=list(FREQUENCY_TYPES),
+                                     doc="type of random behavior to use. Default None, other options are, "
+                                         "'UniformInt', and 'NormalInt'. When using 'UniformInt', also set "
+                                         "'random_frequency_min' and 'random_frequency_max'. For 'NormalInt', "
+                                         "set 'random_frequency_mean' and 'random_fequency_stddev', min and max "
+                                         "values are optional. ")
+    random_frequency_mean = StateVar("double", default=1.0, tooltip="mean of the random frequency",
+                                     uilabel="Random Frequency Mean", uitype="range", range=[0.0, LARGE],
+                                     doc="When a normal distribution is used to determine the frequency of the "
+                                         "request, this is the mean. Default 1")
+    random_frequency_stddev = StateVar("double", default=1.0, tooltip="std dev of the random frequency",
+                                       uilabel="Random Frequency Std Dev", uitype="range", range=[0.0, LARGE],
+                                       doc="When a normal distribution is used to determine the frequency of "
+                                           "the request, this is the standard deviation. Default 1")
+    random_frequency_min = StateVar("int", default=1, tooltip="lower bound of the random frequency",
+                                    uilabel="Random Frequency Lower Bound", uitype="range", range=[1, LARGE_INT],
+                                    doc="When a random distribution is used to determine the frequency of the "
+                                        "request, this is the lower bound. Default 1")
+    random_frequency_max = StateVar("int", default=LARGE_INT, tooltip="upper bound of the random frequency",
+                                    uilabel="Random Frequency Upper Bound", uitype="range", range=[1, LARGE_INT],
+                                    doc="When a random distribution is used to determine the frequency of the "
+                                        f"request, this is the upper bound. Default {LARGE_INT} (CY_LARGE_INT)")
+    keep_packaging = StateVar("bool", default=True, tooltip="Whether to persist packaging in the sink.",
+                              uilabel="Keep Packaging", uitype="bool",
+                              doc="Boolean value about whether to keep packaging. If true, packaging will not be "
+                                  "stripped upon acceptance into the sink. If false, package type will be "
+                                  "stripped immediately upon acceptance. Has no effect if the incoming material "
+                                  "is not packaged.")
+    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.inventory_buf: ResBuf = ResBuf(eps=ctx.eps_rsrc, keep_packaging=True)
+        self.request_amt = 0.0
+        self.next_buy_time = -1
+
+    def snapshot_inventories(self) -> dict[str, list[Resource]]:
+        return {"inventory": self.inventory_buf.items()}
+
+    def enter_notify(self) -> None:
+        super().enter_notify()
+        check_choice(self, "random_size_type", self.random_size_type, SIZE_TYPES)
+        check_choice(self, "random_frequency_type", self.random_frequency_type, FREQUENCY_TYPES)
+        if self.random_frequency_type != "None" and self.random_frequency_min > self.random_frequency_max:
+            raise ValueError(f"{self.prototype} (id {self.id}): random_frequency_min "
+                             f"({self.random_frequency_min}) is larger than random_frequency_max "
+                             f"({self.random_frequency_max})")
+        self.inventory_buf.capacity = self.max_inv_size
+        self.inventory_buf.keep_packaging = self.keep_packaging
+        self.in_commod_prefs = check_prefs(self, self.in_commods, self.in_commod_prefs,
+                                           ("in_commods", "in_commod_prefs"))
+        self.set_request_amt()
+        self.set_next_buy_time()
+        record_position(self)
+
+    def space_available(self) -> float:
+        return min(self.capacity, max(0.0, self.inventory_buf.space()))
+
+    def set_request_amt(self) -> None:
+        """This step's request: the free space, or a random part of it."""
+        amt = self.space_available()
+        rng = self.context.rng
+        if self.random_size_type == "UniformReal":
+            self.request_amt = random.uniform_real(rng, 0.0, amt)
+        elif self.random_size_type == "NormalReal":
+            self.request_amt = random.normal_real(rng, amt * self.random_size_mean, amt * self.random_size_stddev,
+                                                  0.0, amt)
+        else:
+            self.request_amt = amt
+
+    def set_next_buy_time(self) -> None:
+        """When the next request is made (-1: every step)."""
+        t = self.context.time
+        rng = self.context.rng
+        if self.random_frequency_type == "UniformInt":
+            self.next_buy_time = t + random.uniform_int(rng, self.random_frequency_min, self.random_frequency_max)
+        elif self.random_frequency_type == "NormalInt":
+            self.next_buy_time = t + random.normal_int(rng, self.random_frequency_mean, self.random_frequency_stddev,
+                                                       self.random_frequency_min, self.random_frequency_max)
+        else:
+            self.next_buy_time = -1
+
+    def tick(self) -> None:
+        if self.next_buy_time == -1:
+            self.set_request_amt()
+        elif self.next_buy_time == self.context.time:
+            self.set_request_amt()
+            self.set_next_buy_time()
+        else:
+            self.request_amt = 0.0
+        if self.request_amt > self.context.eps:
+            for commod in self.in_commods:
+                record_time_series(self, "demand" + commod, self.request_amt)
+
+    def get_material_requests(self) -> list[RequestPortfolio]:
+        ctx = self.context
+        if self.request_amt > self.space_available():
+            self.set_request_amt()
+        amt = self.request_amt
+        if self.recipe_name:
+            mat = Material.create_untracked(ctx, amt, ctx.get_recipe(self.recipe_name))
+        else:
+            mat = Material.blank(ctx, amt)
+        if not amt > ctx.eps:
+            return []
+        port = RequestPortfolio()
+        reqs = [port.add_request(mat, self, commod, pref)
+                for commod, pref in zip(self.in_commods, self.in_commod_prefs, strict=True)]
+        port.add_mutual_requests(reqs)
+        return [port]
+
+    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
+        for _, m in responses:
+            self.inventory_buf.push(m)
+
+
+ARCHETYPE = Sink
