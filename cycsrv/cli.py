@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cycsrv import __version__
+from cycsrv.server.cli import add_serve_parser
 
 
 def default_output(input_path: str) -> str:
@@ -139,12 +140,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="archetype spec, e.g. :agents:Source")
     p.set_defaults(func=cmd_annotations)
 
-    try:
-        from cycsrv.server.cli import add_serve_parser
-    except ImportError:
-        pass
-    else:
-        add_serve_parser(sub)
+    add_serve_parser(sub)
     return parser
 
 

@@ -172,3 +172,16 @@ def test_arrow_batches_carry_cyclus_types() -> None:
     assert batch.column(2).to_pylist() == ["[1,3]"]
     assert batch.column(3).type == pa.binary(16)
     assert TableBatch(schema, SIM, []).to_arrow().num_rows == 0
+
+
+def test_set_registry_follows_memback_assignment() -> None:
+    backend = MemoryBackend()
+    backend.notify(step(0))
+    backend.set_registry(["Finish"])  # from store-all: nothing dropped, only Finish grows
+    assert backend.registry == frozenset({"Finish"})
+    backend.notify(step(1))
+    assert backend.query("TimeSeriesPower").table.column("Time").to_pylist() == [0, 0, 0]
+    assert backend.query("Finish").table.column("EndTime").to_pylist() == [0, 1]
+    backend.set_registry([])  # from an explicit registry: Finish is dropped
+    with pytest.raises(KeyError):
+        backend.query("Finish")

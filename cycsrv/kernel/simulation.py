@@ -100,6 +100,7 @@ class Simulation:
             self._load_tree()
         self._snapshot(0)
         self._restore()
+        self.recorder.flush()
 
     def _load_solver(self) -> None:
         c, add = self.spec.control, self.recorder.add

@@ -137,6 +137,21 @@ class MemoryBackend:
             if not self._store_all:
                 self._registry = self._registry | frozenset(names)
 
+    def set_registry(self, names: Iterable[str]) -> None:
+        """Keep exactly `names` from now on, as assigning Cyclus's `MemBack.registry` does.
+
+        Rows of tables that leave an explicit registry are dropped; coming from the
+        store-everything mode nothing is dropped (tables not in `names` keep their rows but
+        stop growing).
+        """
+        new = frozenset(names)
+        with self._lock:
+            if not self._store_all:
+                for name in self._registry - new:
+                    self._batches.pop(name, None)
+            self._store_all = False
+            self._registry = new
+
     def deregister(self, names: Iterable[str]) -> None:
         """Stop keeping `names` and drop their rows.
 

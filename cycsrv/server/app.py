@@ -1,0 +1,258 @@
+"""`serve()`: one nursery, five tasks — simulation, action consumer, websocket server,
+heartbeat and monitor — talking over trio memory channels.
+
+The simulation runs in a worker thread (`trio.to_thread`). After every time step its hook
+comes back into trio (`trio.from_thread.run`) to queue the repeating actions, wait until they
+have run, and wait while a pause is active, so a table streamed every step sees every step.
+`pause` is a cancel scope that sleeps; `unpause` and `shutdown` go to the monitor, which
+never waits behind the action queue.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+import trio
+from trio_websocket import ConnectionClosed, WebSocketRequest, serve_websocket
+
+from cycsrv.kernel.infile import InputError
+from cycsrv.kernel.simulation import Simulation
+from cycsrv.server import actions, events
+from cycsrv.server.state import Action, Client, ServeOptions, ServerState, log
+from cycsrv.store.memory import MemoryBackend
+from cycsrv.store.sqlite import SqliteBackend
+
+CLOSE_GOING_AWAY = 1001
+CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_TIMEOUT = 2.0
+
+
+async def serve(options: ServeOptions, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    """Run the server until a `shutdown` event; `task_status.started(port)` once listening."""
+    actions_send, actions_recv = trio.open_memory_channel[Action](options.action_queue)
+    monitor_send, monitor_recv = trio.open_memory_channel[Action](64)
+    state = ServerState(options=options, memory=MemoryBackend(registry=True),
+                        actions=actions_send, monitor=monitor_send)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(run_simulation, state)
+        nursery.start_soon(consume_actions, state, actions_recv)
+        nursery.start_soon(run_monitor, state, monitor_recv, nursery.cancel_scope)
+        server = await nursery.start(functools.partial(
+            serve_websocket, functools.partial(handle_connection, state), options.host, options.port,
+            ssl_context=None, max_message_size=options.max_message_size))
+        port = server.port
+        nursery.start_soon(send_heartbeats, state)
+        if options.http_port is not None:
+            await _start_dashboard(nursery, options, port)
+        for request in options.initial_actions:
+            await queue(state, Action(request))
+        log.info("serving cyclus at ws://%s:%d", options.host, port)
+        task_status.started(port)
+    log.info("server stopped")
+
+
+async def _start_dashboard(nursery: trio.Nursery, options: ServeOptions, ws_port: int) -> None:
+    try:
+        from cycsrv.server.http import serve_dashboard
+    except ImportError:  # pragma: no cover - the dashboard ships with the package
+        return
+    ws_url = f"ws://{options.host}:{ws_port}"
+    try:
+        await nursery.start(serve_dashboard, options.host, options.http_port, ws_url)
+    except OSError as exc:
+        log.warning("dashboard not started on port %s: %s", options.http_port, exc)
+
+
+async def queue(state: ServerState, action: Action) -> None:
+    """Queue an action for the consumer, or for the monitor if it must never wait."""
+    channel = state.monitor if action.request.event in events.MONITOR_EVENTS else state.actions
+    await channel.send(action)
+
+
+# --- task 1: the simulation ----------------------------------------------------------------
+async def run_simulation(state: ServerState) -> None:
+    """Wait for `load`, load the input, run every step in a worker thread."""
+    while True:
+        await state.load_requested.wait()
+        try:
+            state.sim = await trio.to_thread.run_sync(_load, state)
+        except InputError as exc:
+            state.load_error = str(exc)
+        except Exception as exc:
+            log.exception("loading %s failed", state.options.input)
+            state.load_error = f"loading {state.options.input} failed: {exc}"
+        finally:
+            if state.load_error is not None:
+                state.load_requested = trio.Event()
+            state.load_finished.set()
+        if state.sim is not None:
+            break
+    sim = state.sim
+
+    def on_step(t: int) -> None:
+        # runs in this task's context, so cancelling the server cancels the simulation here
+        trio.from_thread.run(after_step, state, t)
+
+    try:
+        await trio.to_thread.run_sync(sim.run, on_step)
+        log.info("simulation finished after %d steps", sim.time + 1)
+    except trio.Cancelled:
+        raise
+    except Exception as exc:
+        log.exception("simulation failed at time step %d", sim.time + 1)
+        state.sim_error = f"simulation failed at time step {sim.time + 1}: {exc}"
+        state.broadcast(events.error(state.sim_error, None, "load"))
+    finally:
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(sim.close)
+        state.sim_finished.set()
+
+
+def _load(state: ServerState) -> Simulation:
+    out = Path(state.options.output)
+    out.unlink(missing_ok=True)
+    state.sqlite = SqliteBackend(str(out))
+    try:
+        return Simulation.from_file(state.options.input, backends=[state.memory, state.sqlite])
+    except BaseException:
+        state.sqlite.close()
+        state.sqlite = None
+        out.unlink(missing_ok=True)
+        raise
+
+
+async def after_step(state: ServerState, t: int) -> None:
+    """The per-step hook: run the repeating actions, then hold while paused."""
+    state.step = t
+    done = []
+    for request in state.options.repeating_actions:
+        event = trio.Event()
+        await state.actions.send(Action(request, None, event))
+        done.append(event)
+    for event in done:
+        await event.wait()
+    while state.paused:
+        await state.unpaused.wait()
+
+
+# --- task 2: the action consumer -----------------------------------------------------------
+async def consume_actions(state: ServerState, receive: trio.MemoryReceiveChannel[Action]) -> None:
+    """Start each queued action in its own task, in arrival order (so a pause never blocks
+    requests for data)."""
+    async with trio.open_nursery() as nursery, receive:
+        async for action in receive:
+            nursery.start_soon(actions.run_action, state, action)
+
+
+# --- task 3: the monitor -------------------------------------------------------------------
+async def run_monitor(state: ServerState, receive: trio.MemoryReceiveChannel[Action],
+                      server_scope: trio.CancelScope) -> None:
+    """Unpause and shutdown, handled in order and never behind the action queue."""
+    async for action in receive:
+        if action.request.event == "unpause":
+            await actions.unpause(state, action)
+        elif action.request.event == "shutdown":
+            await shutdown(state, action.request.params.when)
+            server_scope.cancel()
+            return
+
+
+async def shutdown(state: ServerState, when: str) -> None:
+    """Stop: `empty` waits for queued actions first; the recorder is flushed either way."""
+    log.info("shutdown (%s) requested", when)
+    state.shutdown_requested.set()
+    if when == "empty":
+        while state.actions.statistics().current_buffer_used or state.active_actions > (1 if state.paused else 0):
+            await state.action_finished.wait()
+    if state.pause_scope is not None:
+        state.pause_scope.cancel()
+    await close_clients(state, CLOSE_GOING_AWAY, "server shutting down")
+
+
+async def close_clients(state: ServerState, code: int, reason: str) -> None:
+    with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+        async with trio.open_nursery() as nursery:
+            for client in list(state.clients.values()):
+                nursery.start_soon(_close, client, code, reason)
+
+
+async def _close(client: Client, code: int, reason: str) -> None:
+    try:
+        await client.ws.aclose(code, reason)
+    except Exception:
+        pass
+
+
+# --- task 4: the websocket server ----------------------------------------------------------
+async def handle_connection(state: ServerState, request: WebSocketRequest) -> None:
+    """One client: a reader (this task) and a writer task draining its bounded outbox."""
+    try:
+        ws = await request.accept()
+    except ConnectionClosed:
+        return
+    client = state.new_client(ws)
+    log.info("client %d connected from %s", client.id, ws.remote)
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_write, client, nursery.cancel_scope)
+            await _read(state, client)
+            nursery.cancel_scope.cancel()
+    except Exception:
+        log.exception("client %d failed", client.id)
+    finally:
+        state.drop_client(client)
+        with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+            if client.overflowed:
+                await _close(client, CLOSE_TRY_AGAIN_LATER, "client too slow: send buffer full")
+            else:
+                await _close(client, CLOSE_GOING_AWAY, "closing")
+        log.info("client %d disconnected", client.id)
+
+
+async def _write(client: Client, scope: trio.CancelScope) -> None:
+    try:
+        async with client.inbox:
+            async for message in client.inbox:
+                with trio.CancelScope(shield=True):  # never cut a frame in half
+                    await client.ws.send_message(message)
+    except ConnectionClosed:
+        pass
+    scope.cancel()
+
+
+async def _read(state: ServerState, client: Client) -> None:
+    while True:
+        try:
+            text = await client.ws.get_message()
+        except ConnectionClosed:
+            return
+        try:
+            request = events.parse_message(text)
+        except events.ProtocolError as exc:
+            client.send_nowait(events.error(exc.message, exc.params))
+            continue
+        action = Action(request, client)
+        if request.event in events.MONITOR_EVENTS:
+            await state.monitor.send(action)
+            continue
+        try:
+            state.actions.send_nowait(action)
+        except trio.WouldBlock:
+            client.send_nowait(events.error("server busy: too many queued actions, try again",
+                                            request.raw_params, request.event))
+
+
+# --- task 5: the heartbeat -----------------------------------------------------------------
+async def send_heartbeats(state: ServerState) -> None:
+    """Tell every client the server is alive, every `heartbeat` seconds."""
+    period = state.options.heartbeat
+    message = events.heartbeat(period)
+    while True:
+        state.broadcast(message)
+        await trio.sleep(period)
+
+
+logging.getLogger("trio-websocket").setLevel(logging.WARNING)

@@ -1,0 +1,130 @@
+"""What the server's tasks share: options, clients, the simulation, pause and shutdown state."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+import attrs
+import trio
+from trio_websocket import WebSocketConnection
+
+from cycsrv.kernel.simulation import Simulation
+from cycsrv.server.events import Request
+from cycsrv.store.memory import MemoryBackend
+from cycsrv.store.sqlite import SqliteBackend
+
+log = logging.getLogger("cycsrv.server")
+
+
+@attrs.frozen
+class ServeOptions:
+    """Everything `cycsrv serve` can be told (CLI, environment or config file)."""
+
+    input: str
+    output: str
+    host: str = "127.0.0.1"
+    port: int = 4242
+    repeating_actions: tuple[Request, ...] = ()
+    initial_actions: tuple[Request, ...] = ()
+    heartbeat: float = 5.0
+    max_message_size: int = 1 << 20
+    client_buffer: int = 256
+    action_queue: int = 1024
+    http_port: int | None = None
+
+
+@attrs.define(eq=False)
+class Client:
+    """One websocket connection and its bounded outbox (drained by its own writer task)."""
+
+    id: int
+    ws: WebSocketConnection
+    outbox: trio.MemorySendChannel[str]
+    inbox: trio.MemoryReceiveChannel[str]
+    overflowed: bool = False
+
+    def send_nowait(self, message: str) -> None:
+        """Queue a message; a client whose outbox is full is marked for disconnection."""
+        if self.overflowed:
+            return
+        try:
+            self.outbox.send_nowait(message)
+        except trio.WouldBlock:
+            self.overflowed = True
+            self.outbox.close()
+            log.warning("client %d cannot keep up; disconnecting it", self.id)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            pass
+
+
+@attrs.frozen
+class Action:
+    """A queued event: from a client (replies go to it), or from the CLI/simulation (to all)."""
+
+    request: Request
+    client: Client | None = None
+    done: trio.Event | None = None
+
+
+@attrs.define(eq=False)
+class ServerState:
+    """The shared state of one server."""
+
+    options: ServeOptions
+    memory: MemoryBackend
+    actions: trio.MemorySendChannel[Action]
+    monitor: trio.MemorySendChannel[Action]
+    clients: dict[int, Client] = attrs.field(factory=dict)
+    sim: Simulation | None = None
+    sqlite: SqliteBackend | None = None
+    load_requested: trio.Event = attrs.field(factory=trio.Event)
+    load_finished: trio.Event = attrs.field(factory=trio.Event)
+    load_error: str | None = None
+    sim_finished: trio.Event = attrs.field(factory=trio.Event)
+    sim_error: str | None = None
+    step: int = -1
+    pause_scope: trio.CancelScope | None = None
+    unpaused: trio.Event = attrs.field(factory=trio.Event)
+    active_actions: int = 0
+    action_finished: trio.Event = attrs.field(factory=trio.Event)
+    shutdown_requested: trio.Event = attrs.field(factory=trio.Event)
+    _ids: Any = attrs.field(factory=lambda: itertools.count(1))
+
+    def new_client(self, ws: WebSocketConnection) -> Client:
+        send, receive = trio.open_memory_channel[str](self.options.client_buffer)
+        client = Client(next(self._ids), ws, send, receive)
+        self.clients[client.id] = client
+        return client
+
+    def drop_client(self, client: Client) -> None:
+        self.clients.pop(client.id, None)
+        client.outbox.close()
+
+    def broadcast(self, message: str) -> None:
+        """Send to every connected client (heartbeats, repeating and initial actions)."""
+        for client in list(self.clients.values()):
+            client.send_nowait(message)
+
+    def reply(self, action: Action, message: str) -> None:
+        """Send to the client that asked, or to everyone for CLI and per-step actions."""
+        if action.client is None:
+            self.broadcast(message)
+        else:
+            action.client.send_nowait(message)
+
+    @property
+    def paused(self) -> bool:
+        return self.pause_scope is not None
+
+    def registry(self) -> list[str]:
+        """The in-memory registry as the protocol reports it ([] while every table is kept)."""
+        reg = self.memory.registry
+        return [] if reg is True else sorted(reg)  # type: ignore[arg-type]
+
+    def finish_action(self) -> None:
+        """Count an action as done and wake whoever waits for the queue to drain."""
+        self.active_actions -= 1
+        self.action_finished.set()
+        self.action_finished = trio.Event()
