@@ -210,3 +210,89 @@ def geometric_trials(rng: np.random.RandomState, p: float) -> int:
     if p <= 0.0:
         raise ValueError("success probability must be above 0")
     return math.floor(math.log(1.0 - uniform_01(rng)) / math.log(1.0 - p))
+
+
+class FixedDist:
+    """Cyclus's FixedIntDist / FixedDoubleDist: always `value`."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def sample(self) -> float:
+        return self.value
+
+    def max(self) -> float:
+        return self.value
+
+
+class UniformIntDist:
+    """Cyclus's UniformIntDist: integers in [low, high]."""
+
+    def __init__(self, rng: np.random.RandomState, low: int, high: int) -> None:
+        self.rng, self.low, self.high = rng, low, high
+
+    def sample(self) -> int:
+        return uniform_int(self.rng, self.low, self.high)
+
+    def max(self) -> int:
+        return self.high
+
+
+class UniformDoubleDist:
+    """Cyclus's UniformDoubleDist: reals in [low, high)."""
+
+    def __init__(self, rng: np.random.RandomState, low: float, high: float) -> None:
+        self.rng, self.low, self.high = rng, low, high
+
+    def sample(self) -> float:
+        return uniform_real(self.rng, self.low, self.high)
+
+    def max(self) -> float:
+        return self.high
+
+
+class NormalDist:
+    """Cyclus's NormalDoubleDist / NormalIntDist: a normal truncated to [low, high] (rounded if `integer`)."""
+
+    def __init__(self, rng: np.random.RandomState, mean: float, sd: float, low: float, high: float,
+                 *, integer: bool = False) -> None:
+        if low == high:
+            raise ValueError("min and max cannot be equal for a normal distribution; use a fixed value instead")
+        self.rng, self.mean, self.sd, self.low, self.high, self.integer = rng, mean, sd, low, high, integer
+
+    def sample(self) -> float:
+        v = normal_real(self.rng, self.mean, self.sd, self.low, self.high)
+        return round(v) if self.integer else v
+
+    def max(self) -> float:
+        return self.high
+
+
+class GeometricDist:
+    """Cyclus's NegativeBinomialIntDist with one success: failures before it (see module doc)."""
+
+    def __init__(self, rng: np.random.RandomState, p: float) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("probability must be between zero and one")
+        self.rng, self.p = rng, p
+
+    def sample(self) -> int:
+        return geometric_trials(self.rng, self.p)
+
+    def max(self) -> int:
+        return 2147483647
+
+
+class BinaryDist:
+    """Cyclus's BinaryIntDist: `choice_a` with probability `p`, else `choice_b`."""
+
+    def __init__(self, rng: np.random.RandomState, p: float, choice_a: int, choice_b: int) -> None:
+        if p < 0:
+            raise ValueError("probability of choice A must be positive")
+        self.rng, self.p, self.choice_a, self.choice_b = rng, p, choice_a, choice_b
+
+    def sample(self) -> int:
+        return self.choice_a if bernoulli(self.rng, self.p) else self.choice_b
+
+    def max(self) -> int:
+        return max(self.choice_a, self.choice_b)

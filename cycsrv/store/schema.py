@@ -50,6 +50,7 @@ class DbType(enum.IntEnum):
     MAP_INT_MAP_STRING_DOUBLE = 157
     MAP_STRING_MAP_STRING_DOUBLE = 281
     MAP_PAIR_STRING_STRING_INT = 273
+    VECTOR_PAIR_PAIR_DOUBLE_DOUBLE_MAP_STRING_DOUBLE = 231
 
 
 #: Scalar Cyclus types and the Arrow type each becomes in memory.

@@ -1,0 +1,98 @@
+"""cycamore:Conversion: takes in any of its commodities and offers it, unchanged, as another one."""
+
+from __future__ import annotations
+
+from cycsrv.archetypes.cycamore.common import (
+    LARGE,
+    VERSION,
+    latitude_var,
+    longitude_var,
+    record_position,
+)
+from cycsrv.kernel.agent import Facility
+from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
+from cycsrv.kernel.resbuf import ResBuf
+from cycsrv.kernel.resources import Material, Resource
+from cycsrv.kernel.statevar import Inventory, StateVar
+
+
+class Conversion(Facility):
+    """ A conversion facility that accepts materials and products and with a 
+ fixed throughput (per time step) converts them into its outcommod. """  # noqa: W291
+
+    cpp_name = "cycamore::Conversion"
+    version = VERSION
+    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
+    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
+                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader", "cyclus::toolkit::Position")
+
+    latitude = latitude_var()
+    longitude = longitude_var()
+    incommods = StateVar(["std::vector", "std::string"], tooltip="input commodities",
+                         doc="commodities that the conversion facility accepts",
+                         uilabel="List of Input Commodities", uitype=["oneormore", "incommodity"])
+    outcommod = StateVar("std::string", tooltip="output commodity",
+                         doc="Output commodity on which the conversion facility offers material.",
+                         uilabel="Output Commodity", uitype="outcommodity")
+    throughput = StateVar("double", default=LARGE, tooltip="conversion throughput per timestep",
+                          uilabel="Maximum conversion throughput", uitype="range", range=[0.0, LARGE],
+                          doc="throughput the facility can convert at each time step")
+    input_capacity = StateVar("double", default=LARGE, tooltip="input buffer capacity",
+                              uilabel="Maximum Storage of Input Buffer", uitype="range", range=[0.0, LARGE],
+                              doc="Total capacity of the input buffer. The amount requested per time step is the "
+                                  "minimum the conversion throughput and this capacity minus the amount of "
+                                  "material in the input buffer.")
+    input = Inventory(capacity="input_capacity")
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.input_buf: ResBuf[Material] = ResBuf(bulk=True, eps=ctx.eps_rsrc)
+        self.output_buf: ResBuf[Material] = ResBuf(bulk=True, eps=ctx.eps_rsrc)
+
+    def snapshot_inventories(self) -> dict[str, list[Resource]]:
+        return {"input": self.input_buf.items()}
+
+    def enter_notify(self) -> None:
+        super().enter_notify()
+        self.input_buf.capacity = self.input_capacity
+        record_position(self)
+
+    def tick(self) -> None:
+        held = self.input_buf.quantity()
+        if held > 0:
+            self.output_buf.push(self.input_buf.pop(min(held, self.throughput)))
+
+    def get_material_requests(self) -> list[RequestPortfolio]:
+        # Cycamore requests the free input space (not capped by throughput, whatever the doc says)
+        avail = self.input_buf.capacity - self.input_buf.quantity()
+        if avail <= 0:
+            return []
+        port = RequestPortfolio()
+        mat = Material.blank(self.context, avail)
+        for commod in self.incommods:
+            port.add_request(mat, self, commod)
+        port.add_constraint(CapacityConstraint(avail))
+        return [port]
+
+    def get_material_bids(self, requests: dict[str, list[Request]]) -> list[BidPortfolio]:
+        held = self.output_buf.quantity()
+        if held <= 0:
+            return []
+        port = BidPortfolio()
+        comp = self.output_buf.peek().comp
+        for req in requests.get(self.outcommod, ()):
+            qty = min(held, req.target.qty)
+            if qty > 0:
+                port.add_bid(req, Material.create_untracked(self.context, qty, comp), self)
+        port.add_constraint(CapacityConstraint(held))
+        return [port]
+
+    def get_material_trades(self, trades: list[Trade]) -> list[tuple[Trade, Material]]:
+        return [(tr, self.output_buf.pop(tr.amt)) for tr in trades]
+
+    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
+        for _, m in responses:
+            self.input_buf.push(m)
+
+
+ARCHETYPE = Conversion
