@@ -197,6 +197,7 @@ async def handle_connection(state: ServerState, request: WebSocketRequest) -> No
     log.info("client %d connected from %s", client.id, ws.remote)
     try:
         async with trio.open_nursery() as nursery:
+            client.scope = nursery.cancel_scope
             nursery.start_soon(_write, client, nursery.cancel_scope)
             await _read(state, client)
             nursery.cancel_scope.cancel()
@@ -216,8 +217,8 @@ async def _write(client: Client, scope: trio.CancelScope) -> None:
     try:
         async with client.inbox:
             async for message in client.inbox:
-                with trio.CancelScope(shield=True):  # never cut a frame in half
-                    await client.ws.send_message(message)
+                # only a client that stopped reading is ever cancelled mid-frame (state.Client)
+                await client.ws.send_message(message)
     except ConnectionClosed:
         pass
     scope.cancel()

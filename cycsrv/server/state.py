@@ -17,6 +17,9 @@ from cycsrv.store.sqlite import SqliteBackend
 
 log = logging.getLogger("cycsrv.server")
 
+#: Seconds a client whose outbox overflowed has to take the frame being sent to it.
+SLOW_CLIENT_GRACE = 1.0
+
 
 @attrs.frozen
 class ServeOptions:
@@ -44,6 +47,8 @@ class Client:
     outbox: trio.MemorySendChannel[str]
     inbox: trio.MemoryReceiveChannel[str]
     overflowed: bool = False
+    #: cancel scope of the connection's tasks, set by the connection handler
+    scope: trio.CancelScope | None = None
 
     def send_nowait(self, message: str) -> None:
         """Queue a message; a client whose outbox is full is marked for disconnection."""
@@ -52,8 +57,12 @@ class Client:
         try:
             self.outbox.send_nowait(message)
         except trio.WouldBlock:
+            # stop taking messages; the writer gets a grace period to finish the frame it is
+            # sending, then the connection is closed (1013) or, if still stuck, dropped
             self.overflowed = True
             self.outbox.close()
+            if self.scope is not None:
+                self.scope.deadline = min(self.scope.deadline, trio.current_time() + SLOW_CLIENT_GRACE)
             log.warning("client %d cannot keep up; disconnecting it", self.id)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             pass
