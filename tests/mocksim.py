@@ -20,6 +20,7 @@ class Rows:
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple]] = defaultdict(list)
         self.fields: dict[str, list[str]] = {}
+        self.context: Any = None  # the finished simulation's context (agents still reachable)
 
     def notify(self, batches: Any) -> None:
         for b in batches:
@@ -92,11 +93,17 @@ def run_sim(facilities: list[str], duration: int, *, seed: int | None = None, ex
         path = Path(d) / "input.xml"
         path.write_text(text)
         sim = Simulation.from_file(path, backends=[rows, *backends])
+        rows.context = sim.context
         try:
             sim.run()
         finally:
             sim.close()
     return rows
+
+
+def agent(rows: Rows, prototype: str) -> Any:
+    """The live agent of `prototype` at the end of the run."""
+    return next(a for a in rows.context.agents.values() if a.prototype == prototype)
 
 
 def agent_ids(rows: Rows) -> dict[str, int]:

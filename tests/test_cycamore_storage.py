@@ -1,0 +1,206 @@
+"""cycamore:Storage: residence time, throughput, discrete batches, active/dormant buying,
+request sizes, inventory policies, cumulative cap, quantised selling and config errors.
+
+Expected numbers marked "Cycamore" come from cycamore's storage_tests.cc.
+"""
+
+from __future__ import annotations
+
+import pytest
+from mocksim import agent, facility, run_sim, sink, source, transactions
+
+from cycsrv.kernel.resources import Material
+
+IN = "<in_commods><val>spent_fuel</val></in_commods><out_commods><val>dry_spent</val></out_commods>"
+
+
+def _storage(extra: str = "", throughput: float | None = 1) -> str:
+    thr = f"<throughput>{throughput}</throughput>" if throughput is not None else ""
+    return facility("St", "Storage", IN + thr + extra)
+
+
+def _run(extra: str, steps: int, *, src_cap: float | None = 5, seed: int | None = None, throughput=1):
+    return run_sim([_storage(extra, throughput), source("Src", "spent_fuel", src_cap, "natu"),
+                    sink("Out", "dry_spent")], steps, seed=seed)
+
+
+def _receipts(rows) -> list[tuple[int, float]]:
+    return [(t["Time"], round(t["Quantity"], 5)) for t in transactions(rows, receiver="St")]
+
+
+def test_residence_time_holds_material_before_it_is_sold():
+    """Cycamore ResidenceTime: residence 1, max_inv_size 10, 3 steps -> one shipment."""
+    rows = run_sim([_storage("<residence_time>1</residence_time><max_inv_size>10</max_inv_size>", None),
+                    source("Src", "spent_fuel", recipe="natu"), sink("Out", "dry_spent")], 3)
+    assert _receipts(rows) == [(0, 10)]
+    assert [(t["Time"], t["Quantity"]) for t in transactions(rows, sender="St")] == [(2, 10)]
+    assert [r["Value"] for r in rows.table("TimeSeriessupplydry_spent")] == [0, 10, 0]
+    assert [r["Value"] for r in rows.table("TimeSeriesdemandspent_fuel")] == [0, 0, 10]
+
+
+def test_material_is_sellable_the_step_after_arrival_without_residence_time():
+    rows = _run("", 3)
+    assert [t["Time"] for t in transactions(rows, sender="St")] == [1, 2]
+
+
+def test_throughput_limits_moves_to_stocks():
+    rows = run_sim([_storage("<max_inv_size>10</max_inv_size>", 3), source("Src", "spent_fuel", 10, "natu")], 2)
+    st = agent(rows, "St")
+    assert _receipts(rows) == [(0, 3), (1, 3)]
+    assert st.stocks_buf.quantity() == 6
+
+
+def _ready_with_two_batches(discrete: bool):
+    flag = "1" if discrete else "0"
+    rows = run_sim([_storage(f"<discrete_handling>{flag}</discrete_handling>", 3)], 1)
+    st = agent(rows, "St")
+    ctx = st.context
+    for _ in range(2):
+        st.ready_buf.push(Material.create(st, 2.0, ctx.get_recipe("natu")))
+    st._process(st.throughput)
+    return st
+
+
+def test_discrete_handling_moves_whole_batches_only():
+    st = _ready_with_two_batches(True)
+    assert [m.qty for m in st.stocks_buf.items()] == [2]
+    assert [m.qty for m in st.ready_buf.items()] == [2]
+
+
+def test_continuous_handling_splits_batches_to_use_the_throughput():
+    st = _ready_with_two_batches(False)
+    assert [m.qty for m in st.stocks_buf.items()] == [3]
+    assert [m.qty for m in st.ready_buf.items()] == [1]
+
+
+def test_default_buying_is_always_active_and_recorded_once():
+    """Cycamore: dormant -1 over 3 steps -> 3 receipts; one BuyPolActiveDormant row ("Active", -1)."""
+    rows = _run("<active_buying_frequency_type>Fixed</active_buying_frequency_type>"
+                "<active_buying_val>1</active_buying_val><dormant_buying_val>-1</dormant_buying_val>", 3)
+    assert [t for t, _ in _receipts(rows)] == [0, 1, 2]
+    rows = _run("", 3)
+    st_id = agent(rows, "St").id
+    assert rows.table("BuyPolActiveDormant") == [{"Agent": st_id, "Time": 0, "Type": "Active", "Length": -1}]
+
+
+def test_fixed_active_and_dormant_periods_alternate():
+    """Cycamore ActiveDormant: active 1, dormant 1 over 2 steps -> 1 receipt."""
+    cfg = "<active_buying_val>1</active_buying_val><dormant_buying_val>1</dormant_buying_val>"
+    assert [t for t, _ in _receipts(_run(cfg, 2))] == [0]
+    rows = _run("<active_buying_val>2</active_buying_val><dormant_buying_val>3</dormant_buying_val>", 12)
+    assert [t for t, _ in _receipts(rows)] == [0, 1, 5, 6, 10, 11]
+    assert [(r["Time"], r["Type"], r["Length"]) for r in rows.table("BuyPolActiveDormant")][:4] == [
+        (0, "Active", 2), (2, "Dormant", 3), (5, "Active", 2), (7, "Dormant", 3)]
+
+
+def test_fixed_buying_size_is_a_fraction_of_the_request():
+    """Cycamore FixedBuyingSize: 0.5 -> 0.5 kg receipts."""
+    rows = _run("<buying_size_type>Fixed</buying_size_type><buying_size_val>0.5</buying_size_val>", 2, src_cap=None)
+    assert _receipts(rows) == [(0, 0.5), (1, 0.5)]
+
+
+def test_uniform_buying_size_draws_what_cyclus_draws():
+    """Cycamore UniformBuyingSize: 0.56393 then 0.68825 with the default seed."""
+    rows = _run("<buying_size_type>Uniform</buying_size_type><buying_size_min>0.5</buying_size_min>"
+                "<buying_size_max>0.7</buying_size_max>", 2, src_cap=None)
+    assert _receipts(rows) == [(0, 0.56394), (1, 0.68825)]
+
+
+def test_normal_buying_size_draws_what_cyclus_draws():
+    """Cycamore NormalBuyingSize: 0.64083 then 0.32648 (boost's ziggurat normal)."""
+    rows = _run("<buying_size_type>Normal</buying_size_type><buying_size_mean>0.5</buying_size_mean>"
+                "<buying_size_stddev>0.1</buying_size_stddev>", 2, src_cap=None)
+    assert _receipts(rows) == [(0, 0.64084), (1, 0.32649)]
+
+
+RANDOM_PERIODS = ("<active_buying_frequency_type>Uniform</active_buying_frequency_type>"
+                  "<active_buying_min>2</active_buying_min><active_buying_max>3</active_buying_max>"
+                  "<dormant_buying_frequency_type>Normal</dormant_buying_frequency_type>"
+                  "<dormant_buying_mean>5</dormant_buying_mean><dormant_buying_stddev>1</dormant_buying_stddev>")
+
+
+def test_random_periods_are_seeded_and_repeatable():
+    first = _receipts(_run(RANDOM_PERIODS, 20, seed=11))
+    assert first == _receipts(_run(RANDOM_PERIODS, 20, seed=11))
+    assert first != _receipts(_run(RANDOM_PERIODS, 20, seed=12))
+
+
+@pytest.mark.xfail(strict=True, reason="needs the RNG reseeded before the restore pass's EnterNotify, as "
+                                       "Cyclus does (Simulation._restore reseeds after it)")
+def test_uniform_active_normal_dormant_periods_match_cyclus():
+    """Cycamore UniformActiveNormalDormant: purchases at 0, 1 then 7, 8, 9."""
+    assert [t for t, _ in _receipts(_run(RANDOM_PERIODS, 20))][:5] == [0, 1, 7, 8, 9]
+
+
+def test_disrupted_periods_draw_bernoulli_choices():
+    cfg = ("<active_buying_frequency_type>FixedWithDisruption</active_buying_frequency_type>"
+           "<active_buying_disruption_probability>0.4</active_buying_disruption_probability>"
+           "<active_buying_val>2</active_buying_val><active_buying_disruption>5</active_buying_disruption>"
+           "<dormant_buying_frequency_type>FixedWithDisruption</dormant_buying_frequency_type>"
+           "<dormant_buying_disruption_probability>0.5</dormant_buying_disruption_probability>"
+           "<dormant_buying_val>1</dormant_buying_val><dormant_buying_disruption>10</dormant_buying_disruption>")
+    rows = _run(cfg, 30, seed=5)
+    lengths = [(r["Type"], r["Length"]) for r in rows.table("BuyPolActiveDormant")]
+    assert {n for k, n in lengths if k == "Active"} <= {2, 5}
+    assert {n for k, n in lengths if k == "Dormant"} <= {1, 10}
+    assert _receipts(rows) == _receipts(_run(cfg, 30, seed=5))
+
+
+def test_reorder_point_alone_fills_up_to_max_inventory():
+    """(s,S): buy only when holding <= reorder_point, then up to max_inv_size."""
+    rows = run_sim([_storage("<max_inv_size>5</max_inv_size><reorder_point>2</reorder_point>", None),
+                    source("Src", "spent_fuel", 5, "natu"), sink("Out", "dry_spent", 1)], 6)
+    # holding 5, 4, 3, 2 at the requests of steps 1-4: buys again at step 4, up to 5 kg
+    assert _receipts(rows) == [(0, 5), (4, 3)]
+
+
+def test_reorder_quantity_makes_exclusive_fixed_orders():
+    """(R,Q): whole orders of reorder_quantity kg when holding <= reorder_point."""
+    rows = run_sim([_storage("<max_inv_size>10</max_inv_size><reorder_point>1</reorder_point>"
+                             "<reorder_quantity>3</reorder_quantity>", None),
+                    source("Src", "spent_fuel", 10, "natu"), sink("Out", "dry_spent", 1)], 6)
+    assert _receipts(rows) == [(0, 3), (3, 3)]
+
+
+def test_cumulative_cap_sends_the_buyer_dormant():
+    rows = _run("<cumulative_cap>2.5</cumulative_cap><dormant_buying_val>2</dormant_buying_val>", 9)
+    assert _receipts(rows) == [(0, 1), (1, 1), (2, 0.5), (5, 1), (6, 1), (7, 0.5)]
+    kinds = [(r["Time"], r["Type"], r["Length"]) for r in rows.table("BuyPolActiveDormant")]
+    # the cycle's active length is Cyclus's default of 1 (no active distribution in this mode)
+    assert kinds == [(0, "CumulativeCap", 1), (3, "Dormant", 2), (8, "Dormant", 2)]
+
+
+def test_sell_quantity_sells_whole_lots_only():
+    rows = run_sim([_storage("<sell_quantity>2</sell_quantity>", 3), source("Src", "spent_fuel", 3, "natu"),
+                    sink("Out", "dry_spent")], 4)
+    sold = [(t["Time"], t["Quantity"]) for t in transactions(rows, sender="St")]
+    # one exclusive 2 kg bid per whole lot held: 3 kg -> 1 lot, 4 kg -> 2 lots, 3 kg -> 1 lot
+    assert sold == [(1, 2), (2, 2), (2, 2), (3, 2)]
+
+
+@pytest.mark.parametrize(("cfg", "message"), [
+    ("<out_commods><val>b</val></out_commods>", "St.*out_commods has 2 values, expected 1"),
+    ("<active_buying_frequency_type>Uniform</active_buying_frequency_type>",
+     "St.*Uniform needs both active_buying_min and active_buying_max"),
+    ("<dormant_buying_frequency_type>Normal</dormant_buying_frequency_type>",
+     "St.*Normal needs both dormant_buying_mean and dormant_buying_stddev"),
+    ("<active_buying_min>3</active_buying_min><active_buying_max>2</active_buying_max>",
+     "St.*active_buying_min is larger than active_buying_max"),
+    ("<max_inv_size>5</max_inv_size><reorder_point>3</reorder_point><reorder_quantity>3</reorder_quantity>",
+     r"St.*reorder_point \+ reorder_quantity"),
+    ("<active_buying_frequency_type>Weekly</active_buying_frequency_type>",
+     "St.*'Weekly' is not one of Fixed, Uniform"),
+    ("<package>crate</package>", "St.*unknown package 'crate'"),
+])
+def test_bad_configuration_is_refused_with_a_clear_message(cfg, message):
+    text = IN.replace("</out_commods>", "<val>b</val></out_commods>") if "out_commods" in cfg else IN
+    fac = facility("St", "Storage", text + (cfg if "out_commods" not in cfg else ""))
+    with pytest.raises(ValueError, match=message):
+        run_sim([fac], 1)
+
+
+def test_buying_size_range_is_checked_by_the_reader():
+    from cycsrv.kernel.infile import InputError
+
+    with pytest.raises(InputError, match=r"'St'.*buying_size_val = 1.5 is outside the allowed range \[0, 1\]"):
+        _run("<buying_size_val>1.5</buying_size_val>", 1)
