@@ -58,9 +58,9 @@ class Conversion(Facility):
         record_position(self)
 
     def tick(self) -> None:
-        held = self.input_buf.quantity()
-        if held > 0:
-            self.output_buf.push(self.input_buf.pop(min(held, self.throughput)))
+        amt = min(self.input_buf.quantity(), self.throughput)
+        if amt > 0:  # (Cycamore pops even 0 kg when throughput is 0, which is undefined in C++)
+            self.output_buf.push(self.input_buf.pop(amt))
 
     def get_material_requests(self) -> list[RequestPortfolio]:
         # Cycamore requests the free input space (not capped by throughput, whatever the doc says)
