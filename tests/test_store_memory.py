@@ -128,6 +128,18 @@ def test_query_results_are_snapshots() -> None:
     assert before.num_rows == 3 and backend.query("TimeSeriesPower").num_rows == 6
 
 
+def test_many_steps_query_the_same_after_merging() -> None:
+    backend = MemoryBackend()
+    for t in range(100):
+        backend.notify(step(t))
+    first = backend.query("TimeSeriesPower", [["Time", ">=", 98]])
+    backend.notify(step(100))
+    second = backend.query("TimeSeriesPower", [["Time", ">=", 98]])
+    assert first.index.to_pylist() == list(range(294, 300))
+    assert second.index.to_pylist() == list(range(294, 303))
+    assert second.table.slice(0, 6).equals(first.table)
+
+
 def test_changed_columns_are_refused() -> None:
     backend = MemoryBackend()
     backend.notify(step(0))

@@ -24,6 +24,10 @@ from cycsrv.store.schema import DbType, TableBatch, is_container
 #: Condition operators and the Arrow kernels that evaluate them.
 OPS = {"<": pc.less, ">": pc.greater, "<=": pc.less_equal, ">=": pc.greater_equal, "==": pc.equal, "!=": pc.not_equal}
 
+#: A table's record batches are merged into one by the first query after it has this many.
+_COMPACT_AFTER = 32
+
+
 @attrs.frozen
 class Cond:
     """One condition ``[field, op, value]``; a query keeps rows where all conditions hold."""
@@ -200,6 +204,13 @@ class MemoryBackend:
         if batches is None:
             raise KeyError(f"table {table!r} is not in the in-memory backend")
         data = pa.Table.from_batches(batches)
+        if len(batches) > _COMPACT_AFTER:
+            # one batch per step adds up; merge them once so later queries read contiguous columns
+            data = data.combine_chunks()
+            with self._lock:
+                kept = self._batches.get(table)
+                if kept is not None and all(a is b for a, b in zip(kept, batches, strict=False)):
+                    kept[: len(batches)] = data.to_batches()
         parsed = parse_conds(conds, data.schema)
         if not parsed:
             return QueryResult(data, pa.array(np.arange(data.num_rows, dtype=np.int64)))
