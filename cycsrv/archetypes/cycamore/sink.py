@@ -76,6 +76,7 @@ class Sink(Facility):
     capacity = StateVar("double", default=LARGE, tooltip="sink capacity", uilabel="Maximum Throughput",
                         uitype="range", range=[0.0, LARGE],
                         doc="capacity the sink facility can accept at each time step")
+    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
     random_size_type = StateVar("std::string", default="None", uitype="combobox", uilabel="Random Size",
                                 tooltip="type of random behavior when setting the size of the request",
                                 categorical=list(SIZE_TYPES),
@@ -123,7 +124,6 @@ class Sink(Facility):
                                   "stripped upon acceptance into the sink. If false, package type will be "
                                   "stripped immediately upon acceptance. Has no effect if the incoming material "
                                   "is not packaged.")
-    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

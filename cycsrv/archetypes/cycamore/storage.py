@@ -144,7 +144,11 @@ class Storage(Facility):
     transport_unit = StateVar("std::string", default="unrestricted", tooltip="Output transport unit",
                               doc="Outgoing material, after packaging, will be further restricted by transport "
                                   "unit when trading.", uitype="transportunit", uilabel="Transport Unit")
+    inventory = Inventory(doc="Incoming material buffer")
+    stocks = Inventory(doc="Output material buffer")
+    ready = Inventory(doc="Buffer for material held for required residence_time")
     entry_times = StateVar(["std::list", "int"], default=[], internal=True)
+    processing = Inventory(doc="Buffer for material still waiting for required residence_time")
     locals().update(_period_vars("active"))
     locals().update(_period_vars("dormant"))
     buying_size_type = StateVar(
@@ -192,10 +196,6 @@ class Storage(Facility):
                                  "contains less than the sell quantity, no material will be offered")
     latitude = latitude_var()
     longitude = longitude_var()
-    inventory = Inventory(doc="Incoming material buffer")
-    stocks = Inventory(doc="Output material buffer")
-    ready = Inventory(doc="Buffer for material held for required residence_time")
-    processing = Inventory(doc="Buffer for material still waiting for required residence_time")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
