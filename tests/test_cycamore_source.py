@@ -55,3 +55,10 @@ def test_unknown_package_is_refused_naming_the_facility():
     src = facility("Src", "Source", "<outcommod>c</outcommod><package>crate</package>")
     with pytest.raises(ValueError, match=r"Src.*unknown package 'crate'"):
         run_sim([src], 1)
+
+
+def test_source_is_a_commodity_producer_of_its_throughput():
+    from mocksim import agent
+
+    rows = run_sim([source("Src", "c", 2.5, "natu")], 1)
+    assert agent(rows, "Src").commodity_production() == {"c": (2.5, 2.5)}

@@ -204,3 +204,8 @@ def test_buying_size_range_is_checked_by_the_reader():
 
     with pytest.raises(InputError, match=r"'St'.*buying_size_val = 1.5 is outside the allowed range \[0, 1\]"):
         _run("<buying_size_val>1.5</buying_size_val>", 1)
+
+
+def test_storage_is_a_commodity_producer_of_its_output():
+    rows = run_sim([_storage("", 4)], 1)
+    assert agent(rows, "St").commodity_production() == {"dry_spent": (4, 1e10)}

@@ -85,6 +85,10 @@ no more material.
     def snapshot_inventories(self) -> dict[str, list[Resource]]:
         return {"inventory": self.inventory_buf.items()}
 
+    def commodity_production(self) -> dict[str, tuple[float, float]]:
+        """Cyclus's CommodityProducer view, for supply-driven deployment: commodity -> (capacity, cost)."""
+        return {self.outcommod: (self.throughput, self.throughput)}
+
     def enter_notify(self) -> None:
         super().enter_notify()
         check_names(self, self.package, self.transport_unit)

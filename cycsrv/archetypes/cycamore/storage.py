@@ -29,6 +29,8 @@ from cycsrv.kernel.statevar import Inventory, StateVar
 
 FREQUENCY_TYPES = ["Fixed", "Uniform", "Normal", "Binomial", "FixedWithDisruption"]
 SIZE_TYPES = ["Fixed", "Uniform", "Normal"]
+#: `cyclus::toolkit::kModifierLimit`, CommodityProducer's default cost.
+MODIFIER_LIMIT = 1e10
 
 
 def _period_vars(kind: str) -> dict[str, StateVar]:
@@ -212,6 +214,10 @@ class Storage(Facility):
     def snapshot_inventories(self) -> dict[str, list[Resource]]:
         return {"inventory": self.inventory_buf.items(), "stocks": self.stocks_buf.items(),
                 "ready": self.ready_buf.items(), "processing": self.processing_buf.items()}
+
+    def commodity_production(self) -> dict[str, tuple[float, float]]:
+        """Cyclus's CommodityProducer view: commodity -> (capacity, cost); the cost is Cyclus's default."""
+        return {self.out_commods[0]: (self.throughput, MODIFIER_LIMIT)}
 
     # --- set-up ---------------------------------------------------------------------------
     def _error(self, message: str) -> ValueError:
