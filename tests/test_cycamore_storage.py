@@ -209,3 +209,11 @@ def test_buying_size_range_is_checked_by_the_reader():
 def test_storage_is_a_commodity_producer_of_its_output():
     rows = run_sim([_storage("", 4)], 1)
     assert agent(rows, "St").commodity_production() == {"dry_spent": (4, 1e10)}
+
+
+def test_decommissioned_storage_stops_trading():
+    st = _storage("").replace("<config>", "<lifetime>2</lifetime><config>")
+    rows = run_sim([st, source("Src", "spent_fuel", 5, "natu"), sink("Out", "dry_spent")], 5)
+    assert [t for t, _ in _receipts(rows)] == [0, 1]
+    assert [t["Time"] for t in transactions(rows, sender="St")] == [1]
+    assert all(t.manager.alive for t in rows.context.traders)
