@@ -62,6 +62,21 @@ def test_deregister_while_storing_everything_switches_to_an_explicit_registry() 
     assert backend.query("Finish").table.column("EndTime").to_pylist() == [2]
 
 
+def test_set_registry_follows_membacks_assignment_rules() -> None:
+    backend = MemoryBackend()
+    backend.notify(step(0))
+    backend.set_registry(["Finish"])  # from store-everything nothing is dropped
+    assert backend.registry == frozenset({"Finish"}) and backend.tables() == ["TimeSeriesPower", "Finish"]
+    backend.notify(step(1))
+    assert backend.query("TimeSeriesPower").num_rows == 3 and backend.query("Finish").num_rows == 2
+    backend.set_registry(["TimeSeriesPower"])  # Finish was registered and is not now: dropped
+    assert backend.tables() == ["TimeSeriesPower"]
+    backend.set_registry(True)
+    assert backend.registry is True and backend.tables() == ["TimeSeriesPower"]
+    backend.set_registry(None)
+    assert backend.registry == frozenset() and backend.tables() == []
+
+
 def test_empty_registry_stores_nothing() -> None:
     backend = MemoryBackend(registry=[])
     backend.notify(step(0))

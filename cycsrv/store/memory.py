@@ -135,26 +135,30 @@ class MemoryBackend:
         with self._lock:
             return True if self._store_all else self._registry
 
+    def set_registry(self, value: bool | Iterable[str] | None) -> None:
+        """Replace the registry as assigning `MemBack.registry` does.
+
+        True keeps every table from now on (cached rows stay); False or None keeps nothing and
+        empties the cache; names keep those tables and drop the rows of tables that were
+        registered before but are not now (coming from store-everything nothing is dropped).
+        """
+        with self._lock:
+            if value is True:
+                self._store_all, self._registry = True, frozenset()
+            elif value is None or value is False:
+                self._store_all, self._registry = False, frozenset()
+                self._batches.clear()
+            else:
+                new = frozenset(value)
+                for name in self._registry - new:
+                    self._batches.pop(name, None)
+                self._store_all, self._registry = False, new
+
     def register(self, names: Iterable[str]) -> None:
         """Keep `names` from the next step on (no backfill). Nothing changes while every table is kept."""
         with self._lock:
             if not self._store_all:
                 self._registry = self._registry | frozenset(names)
-
-    def set_registry(self, names: Iterable[str]) -> None:
-        """Keep exactly `names` from now on, as assigning Cyclus's `MemBack.registry` does.
-
-        Rows of tables that leave an explicit registry are dropped; coming from the
-        store-everything mode nothing is dropped (tables not in `names` keep their rows but
-        stop growing).
-        """
-        new = frozenset(names)
-        with self._lock:
-            if not self._store_all:
-                for name in self._registry - new:
-                    self._batches.pop(name, None)
-            self._store_all = False
-            self._registry = new
 
     def deregister(self, names: Iterable[str]) -> None:
         """Stop keeping `names` and drop their rows.
