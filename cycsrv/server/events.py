@@ -8,6 +8,7 @@ A message that cannot be understood becomes an `error` event, never a closed con
 from __future__ import annotations
 
 import math
+import typing
 from typing import Any, Literal
 
 import attrs
@@ -95,6 +96,44 @@ PARAMS: dict[str, type | None] = {
 }
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def _strict_str(value: Any, _type: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {json_type(value)}")
+    return value
+
+
+def _strict_float(value: Any, _type: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {json_type(value)}")
+    return float(value)
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return {int: "a number", float: "a number", str: "a string", list: "an array", dict: "an object"}.get(
+        type(value), type(value).__name__)
+
+
+def _strict_list(type_: Any) -> Any:
+    (item,) = typing.get_args(type_) or (Any,)
+
+    def structure(value: Any, _type: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise TypeError(f"expected an array, got {json_type(value)}")
+        return [v if item is Any else _converter.structure(v, item) for v in value]
+
+    return structure
+
+
+_converter.register_structure_hook(str, _strict_str)
+_converter.register_structure_hook(float, _strict_float)
+_converter.register_structure_hook_factory(lambda t: typing.get_origin(t) is list, _strict_list)
 
 
 @attrs.frozen
