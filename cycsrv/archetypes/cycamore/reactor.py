@@ -1,0 +1,428 @@
+"""cycamore:Reactor: whole-assembly fuel cycles with static burnup, refuelling and retirement."""
+
+from __future__ import annotations
+
+import math
+
+from cycsrv.archetypes.cycamore.common import (
+    VERSION,
+    latitude_var,
+    longitude_var,
+    record_position,
+    record_time_series,
+)
+from cycsrv.kernel.agent import Facility
+from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
+from cycsrv.kernel.resbuf import ResBuf
+from cycsrv.kernel.resources import Material, Resource
+from cycsrv.kernel.statevar import Inventory, StateVar
+from cycsrv.store.schema import DbType, TableSchema
+
+REACTOR_EVENTS = TableSchema.of("ReactorEvents", ("AgentId", DbType.INT), ("Time", DbType.INT),
+                                ("Event", DbType.STRING), ("Value", DbType.STRING))
+REACTOR_SIDE_PRODUCTS = TableSchema.of("ReactorSideProducts", ("AgentId", DbType.INT), ("Time", DbType.INT),
+                                       ("Product", DbType.STRING), ("Value", DbType.DOUBLE))
+
+
+class Reactor(Facility):
+    """Reactor is a simple, general reactor based on static compositional transformations to model fuel burnup.  The user specifies a set of input fuels and corresponding burnt compositions that fuel is transformed to when it is discharged from the core.  No incremental transmutation takes place. Rather, at the end of an operational cycle, the batch being discharged from the core is instantaneously transmuted from its original fresh fuel composition into its spent fuel form.
+
+Each fuel is identified by a specific input commodity and has an associated input recipe (nuclide composition), output recipe, output commidity, and preference.  The preference identifies which input fuels are preferred when requesting.  Changes in these preferences can be specified as a function of time using the pref_change variables.  Changes in the input-output recipe compositions can also be specified as a function of time using the recipe_change variables.
+
+The reactor treats fuel as individual assemblies that are never split, combined or otherwise treated in any non-discrete way.  Fuel is requested in full-or-nothing assembly sized quanta.  If real-world assembly modeling is unnecessary, parameters can be adjusted (e.g. n_assem_core, assem_size, n_assem_batch).  At the end of every cycle, a full batch is discharged from the core consisting of n_assem_batch assemblies of assem_size kg. The reactor also has a specifiable refueling time period following the end of each cycle at the end of which it will resume operation on the next cycle *if* it has enough fuel for a full core; otherwise it waits until it has enough fresh fuel assemblies.
+
+In addition to its core, the reactor has an on-hand fresh fuel inventory and a spent fuel inventory whose capacities are specified by n_assem_fresh and n_assem_spent respectively.  Each time step the reactor will attempt to acquire enough fresh fuel to fill its fresh fuel inventory (and its core if the core isn't currently full).  If the fresh fuel inventory has zero capacity, fuel will be ordered just-in-time after the end of each operational cycle before the next begins.  If the spent fuel inventory becomes full, the reactor will halt operation at the end of the next cycle until there is more room.  Each time step, the reactor will try to trade away as much of its spent fuel inventory as possible.
+
+When the reactor reaches the end of its lifetime, it will discharge all material from its core and trade away all its spent fuel as quickly as possible.  Full decommissioning will be delayed until all spent fuel is gone.  If the reactor has a full core when it is decommissioned (i.e. is mid-cycle) when the reactor is decommissioned, half (rounded up to nearest int) of its assemblies are transmuted to their respective burnt compositions."""
+
+    cpp_name = "cycamore::Reactor"
+    version = VERSION
+    parents = ("cyclus::Facility", "cyclus::toolkit::CommodityProducer", "cyclus::toolkit::Position")
+    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
+                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
+                   "cyclus::toolkit::AgentManaged", "cyclus::toolkit::CommodityProducer",
+                   "cyclus::toolkit::Position")
+    extra_annotations = {"niche": "reactor"}
+
+    latitude = latitude_var()
+    longitude = longitude_var()
+    fuel_incommods = StateVar(["std::vector", "std::string"], uitype=["oneormore", "incommodity"],
+                              uilabel="Fresh Fuel Commodity List",
+                              doc="Ordered list of input commodities on which to requesting fuel.")
+    fuel_inrecipes = StateVar(["std::vector", "std::string"], uitype=["oneormore", "inrecipe"],
+                              uilabel="Fresh Fuel Recipe List",
+                              doc="Fresh fuel recipes to request for each of the given fuel input commodities "
+                                  "(same order).")
+    fuel_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Fresh Fuel Preference List",
+                          doc="The preference for each type of fresh fuel requested corresponding to each input "
+                              "commodity (same order).  If no preferences are specified, 1.0 is used for all "
+                              "fuel requests (default).")
+    fuel_outcommods = StateVar(["std::vector", "std::string"], uitype=["oneormore", "outcommodity"],
+                               uilabel="Spent Fuel Commodity List",
+                               doc="Output commodities on which to offer spent fuel originally received as each "
+                                   "particular input commodity (same order).")
+    fuel_outrecipes = StateVar(["std::vector", "std::string"], uitype=["oneormore", "outrecipe"],
+                               uilabel="Spent Fuel Recipe List",
+                               doc="Spent fuel recipes corresponding to the given fuel input commodities (same "
+                                   "order). Fuel received via a particular input commodity is transmuted to the "
+                                   "recipe specified here after being burned during a cycle.")
+    recipe_change_times = StateVar(["std::vector", "int"], default=[],
+                                   uilabel="Time to Change Fresh/Spent Fuel Recipe",
+                                   doc="A time step on which to change the input-output recipe pair for a "
+                                       "requested fresh fuel.")
+    recipe_change_commods = StateVar(["std::vector", "std::string"], default=[],
+                                     uilabel="Commodity for Changed Fresh/Spent Fuel Recipe",
+                                     uitype=["oneormore", "incommodity"],
+                                     doc="The input commodity indicating fresh fuel for which recipes will be "
+                                         "changed. Same order as and direct correspondence to the specified "
+                                         "recipe change times.")
+    recipe_change_in = StateVar(["std::vector", "std::string"], default=[], uilabel="New Recipe for Fresh Fuel",
+                                uitype=["oneormore", "inrecipe"],
+                                doc="The new input recipe to use for this recipe change. Same order as and direct "
+                                    "correspondence to the specified recipe change times.")
+    recipe_change_out = StateVar(["std::vector", "std::string"], default=[], uilabel="New Recipe for Spent Fuel",
+                                 uitype=["oneormore", "outrecipe"],
+                                 doc="The new output recipe to use for this recipe change. Same order as and "
+                                     "direct correspondence to the specified recipe change times.")
+    # Cycamore's UI ranges for assem_size [1, 1e5], n_assem_core [1, 3], n_assem_fresh [0, 3] and
+    # power_cap [0, 2000] are hints Cyclus never enforces (its own inputs use 0.1 kg assemblies and
+    # 10-assembly cores), so only the physically required bounds are checked here.
+    assem_size = StateVar("double", uilabel="Assembly Mass", uitype="range", units="kg", range=[0.0, 1e299],
+                          doc="Mass (kg) of a single assembly.")
+    n_assem_batch = StateVar("int", uilabel="Number of Assemblies per Batch", range=[0, 2147483647],
+                             doc="Number of assemblies that constitute a single batch.  This is the number of "
+                                 "assemblies discharged from the core fully burned each cycle.Batch size is "
+                                 "equivalent to ``n_assem_batch / n_assem_core``.")
+    n_assem_core = StateVar("int", default=3, uilabel="Number of Assemblies in Core", uitype="range",
+                            range=[0, 2147483647], doc="Number of assemblies that constitute a full core.")
+    n_assem_fresh = StateVar("int", default=0, uilabel="Minimum Fresh Fuel Inventory", uitype="range",
+                             range=[0, 2147483647], units="assemblies",
+                             doc="Number of fresh fuel assemblies to keep on-hand if possible.")
+    n_assem_spent = StateVar("int", default=1000000000, uilabel="Maximum Spent Fuel Inventory", uitype="range",
+                             range=[0, 1000000000], units="assemblies",
+                             doc="Number of spent fuel assemblies that can be stored on-site before reactor "
+                                 "operation stalls.")
+    cycle_time = StateVar("int", default=18, uilabel="Cycle Length", units="time steps", range=[0, 2147483647],
+                          doc="The duration of a full operational cycle (excluding refueling time) in time "
+                              "steps.")
+    refuel_time = StateVar("int", default=1, uilabel="Refueling Outage Duration", units="time steps",
+                           range=[0, 2147483647],
+                           doc="The duration of a full refueling period - the minimum time between the end of a "
+                               "cycle and the start of the next cycle.")
+    cycle_step = StateVar("int", default=0, uilabel="Time Since Start of Last Cycle", units="time steps",
+                          range=[0, 2147483647],
+                          doc="Number of time steps since the start of the last cycle. Only set this if you know "
+                              "what you are doing")
+    power_cap = StateVar("double", default=0.0, uilabel="Nominal Reactor Power", uitype="range", units="MWe",
+                         range=[0.0, 1e299],
+                         doc="Amount of electrical power the facility produces when operating normally.")
+    power_name = StateVar("std::string", default="power", uilabel="Power Commodity Name",
+                          doc="The name of the 'power' commodity used in conjunction with a deployment curve.")
+    side_products = StateVar(["std::vector", "std::string"], default=[],
+                             uilabel="Side Product from Reactor Plant",
+                             doc="Ordered vector of side product the reactor produces with power")
+    side_product_quantity = StateVar(["std::vector", "double"], default=[],
+                                     uilabel="Quantity of Side Product from Reactor Plant",
+                                     doc="Ordered vector of the quantity of side product the reactor produces "
+                                         "with power")
+    hybrid_ = StateVar("bool", default=True, internal=True,
+                       doc="True if reactor is a hybrid system (produces side products)")
+    decom_transmute_all = StateVar("bool", default=False,
+                                   uilabel="Boolean for transmutation behavior upon decommissioning.",
+                                   doc="If true, the archetype transmutes all assemblies upon decommissioning If "
+                                       "false, the archetype only transmutes half.")
+    pref_change_times = StateVar(["std::vector", "int"], default=[], uilabel="Time to Change Fresh Fuel Preference",
+                                 doc="A time step on which to change the request preference for a particular "
+                                     "fresh fuel type.")
+    pref_change_commods = StateVar(["std::vector", "std::string"], default=[],
+                                   uilabel="Commodity for Changed Fresh Fuel Preference",
+                                   uitype=["oneormore", "incommodity"],
+                                   doc="The input commodity for a particular fuel preference change.  Same order "
+                                       "as and direct correspondence to the specified preference change times.")
+    pref_change_values = StateVar(["std::vector", "double"], default=[], uilabel="Changed Fresh Fuel Preference",
+                                  doc="The new/changed request preference for a particular fresh fuel. Same order "
+                                      "as and direct correspondence to the specified preference change times.")
+    keep_packaging = StateVar("bool", default=True, uilabel="Keep Packaging", uitype="bool",
+                              tooltip="Whether to persist packaging throughout the reactor",
+                              doc="Boolean value about whether to keep packaging. If true, packaging will not be "
+                                  "stripped upon acceptance into the reactor. If false, package type will be "
+                                  "stripped immediately upon acceptance. Has no effect if the incoming material "
+                                  "is not packaged.")
+    fresh = Inventory(capacity="n_assem_fresh * assem_size")
+    core = Inventory(capacity="n_assem_core * assem_size")
+    spent = Inventory(capacity="n_assem_spent * assem_size")
+    discharged = StateVar("bool", default=False, internal=True, doc="This should NEVER be set manually")
+    res_indexes = StateVar(["std::map", "int", "int"], default={}, internal=True,
+                           doc="This should NEVER be set manually")
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        eps = ctx.eps_rsrc
+        self.fresh_buf: ResBuf[Material] = ResBuf(eps=eps)
+        self.core_buf: ResBuf[Material] = ResBuf(eps=eps)
+        self.spent_buf: ResBuf[Material] = ResBuf(eps=eps)
+        self._uniq_outcommods: list[str] = []
+
+    def snapshot_inventories(self) -> dict[str, list[Resource]]:
+        return {"fresh": self.fresh_buf.items(), "core": self.core_buf.items(), "spent": self.spent_buf.items()}
+
+    def commodity_production(self) -> dict[str, tuple[float, float]]:
+        """Cyclus's CommodityProducer view: power and each side product -> (capacity, cost)."""
+        out = {self.power_name: (self.power_cap, self.power_cap)}
+        for name, qty in zip(self.side_products, self.side_product_quantity, strict=False):
+            out[name] = (qty, qty)
+        return out
+
+    # --- set-up ---------------------------------------------------------------------------
+    def _error(self, message: str) -> ValueError:
+        return ValueError(f"{self.prototype} (id {self.id}): {message}")
+
+    def enter_notify(self) -> None:
+        super().enter_notify()
+        size = self.assem_size
+        for buf, n in ((self.fresh_buf, self.n_assem_fresh), (self.core_buf, self.n_assem_core),
+                       (self.spent_buf, self.n_assem_spent)):
+            buf.capacity = n * size
+            buf.keep_packaging = self.keep_packaging
+        if not self.fuel_prefs:
+            self.fuel_prefs = [1.0] * len(self.fuel_outcommods)
+        if not self.side_products:
+            self.hybrid_ = False
+        problems = []
+        n = len(self.recipe_change_times)
+        for name in ("recipe_change_commods", "recipe_change_in", "recipe_change_out"):
+            if len(getattr(self, name)) != n:
+                problems.append(f"{len(getattr(self, name))} {name} values, expected {n} (one per "
+                                "recipe_change_times entry)")
+        n = len(self.pref_change_times)
+        for name in ("pref_change_commods", "pref_change_values"):
+            if len(getattr(self, name)) != n:
+                problems.append(f"{len(getattr(self, name))} {name} values, expected {n} (one per "
+                                "pref_change_times entry)")
+        if problems:
+            raise self._error("; ".join(problems))
+        self._uniq_outcommods = sorted(set(self.fuel_outcommods))
+        record_position(self)
+
+    def check_decommission_condition(self) -> bool:
+        return self.core_buf.empty() and self.spent_buf.empty()
+
+    def retired(self) -> bool:
+        exit_time = self.exit_time
+        return exit_time != -1 and self.context.time > exit_time
+
+    # --- phases ---------------------------------------------------------------------------
+    def tick(self) -> None:
+        ctx = self.context
+        t = ctx.time
+        if self.lifetime != -1 and t > self.exit_time:
+            self._event("RETIRED", "")
+            if t == self.exit_time + 1:
+                n = self.n_assem_core if self.decom_transmute_all else math.ceil(self.n_assem_core / 2.0)
+                self._transmute(n)
+            core = self.core_buf
+            while core.count() > 0 and self._discharge():
+                pass
+            fresh, spent = self.fresh_buf, self.spent_buf
+            while fresh.count() > 0 and spent.space() >= self.assem_size:
+                spent.push(fresh.pop_front())
+            if self.check_decommission_condition():
+                ctx.sched_decom(self, t)
+            return
+
+        step, cycle = self.cycle_step, self.cycle_time
+        if step >= cycle:
+            if step == cycle:
+                self._transmute(self.n_assem_batch)
+                self._event("CYCLE_END", "")
+            if not self.discharged:
+                self.discharged = self._discharge()
+            self._load()
+
+        if self.pref_change_times:
+            for i, change_t in enumerate(self.pref_change_times):
+                if change_t == t:
+                    commod = self.pref_change_commods[i]
+                    if commod in self.fuel_incommods:
+                        self.fuel_prefs[self.fuel_incommods.index(commod)] = self.pref_change_values[i]
+        if self.recipe_change_times:
+            for i, change_t in enumerate(self.recipe_change_times):
+                if change_t == t:
+                    commod = self.recipe_change_commods[i]
+                    if commod in self.fuel_incommods:
+                        j = self.fuel_incommods.index(commod)
+                        self.fuel_inrecipes[j] = self.recipe_change_in[i]
+                        self.fuel_outrecipes[j] = self.recipe_change_out[i]
+
+    def tock(self) -> None:
+        if self.lifetime != -1 and self.context.time > self.exit_time:
+            return
+        full = self.core_buf.count() == self.n_assem_core
+        if self.cycle_step >= self.cycle_time + self.refuel_time and full and self.discharged:
+            self.discharged = False
+            self.cycle_step = 0
+        step = self.cycle_step
+        if step == 0 and full:
+            self._event("CYCLE_START", "")
+        operating = full and 0 <= step < self.cycle_time
+        power = self.power_cap if operating else 0.0
+        record_time_series(self, "Power", power)
+        record_time_series(self, "supplyPOWER", power)
+        if self.hybrid_:
+            ctx = self.context
+            add = ctx.recorder.add
+            for name, qty in zip(self.side_products, self.side_product_quantity, strict=False):
+                add(REACTOR_SIDE_PRODUCTS, (self.id, ctx.time, name, float(qty) if operating else 0.0))
+        if step > 0 or full:
+            self.cycle_step = step + 1
+
+    # --- assemblies -----------------------------------------------------------------------
+    def _event(self, name: str, value: str) -> None:
+        ctx = self.context
+        ctx.recorder.add(REACTOR_EVENTS, (self.id, ctx.time, name, value))
+
+    def _index(self, m: Material) -> int:
+        # Cyclus's res_indexes[obj_id] inserts index 0 for an unknown assembly.
+        return self.res_indexes.setdefault(m.obj_id, 0)
+
+    def _outcommod(self, m: Material) -> str:
+        i = self._index(m)
+        if i >= len(self.fuel_outcommods):
+            raise KeyError(f"{self.prototype} (id {self.id}): no outcommod for material object")
+        return self.fuel_outcommods[i]
+
+    def _transmute(self, n: int) -> None:
+        """Transmute the `n` oldest core assemblies to their spent recipes (kept at the front)."""
+        core = self.core_buf
+        old = core.pop_n(min(n, core.count()))
+        rest = core.pop_n(core.count())
+        core.push_all(old)
+        core.push_all(rest)
+        self._event("TRANSMUTE", f"{len(old)} assemblies")
+        get_recipe = self.context.get_recipe
+        for m in old:
+            i = self._index(m)
+            if i >= len(self.fuel_outrecipes):
+                raise KeyError(f"{self.prototype} (id {self.id}): no outrecipe for material object")
+            m.transmute(get_recipe(self.fuel_outrecipes[i]))
+
+    def _discharge(self) -> bool:
+        """Move a batch from the core to spent storage; False when spent storage lacks room."""
+        core, spent = self.core_buf, self.spent_buf
+        npop = min(self.n_assem_batch, core.count())
+        if self.n_assem_spent - spent.count() < npop:
+            self._event("DISCHARGE", "failed")
+            return False
+        self._event("DISCHARGE", f"{npop} assemblies")
+        spent.push_all(core.pop_n(npop))
+        mapped = self._peek_spent()
+        for commod in self.fuel_outcommods:  # once per entry, duplicates included, as Cycamore
+            record_time_series(self, "supply" + commod, sum(m.qty for m in mapped.get(commod, ())))
+        return True
+
+    def _load(self) -> None:
+        n = min(self.n_assem_core - self.core_buf.count(), self.fresh_buf.count())
+        if n <= 0:
+            return
+        self._event("LOAD", f"{n} assemblies")
+        self.core_buf.push_all(self.fresh_buf.pop_n(n))
+
+    def _peek_spent(self) -> dict[str, list[Material]]:
+        """Spent assemblies by outcommod, oldest first."""
+        mapped: dict[str, list[Material]] = {}
+        for m in self.spent_buf:
+            mapped.setdefault(self._outcommod(m), []).append(m)
+        return mapped
+
+    # --- trading --------------------------------------------------------------------------
+    def get_material_requests(self) -> list[RequestPortfolio]:
+        ctx = self.context
+        core_count = self.core_buf.count()
+        n_order = self.n_assem_core - core_count + self.n_assem_fresh - self.fresh_buf.count()
+        exit_time = self.exit_time
+        if exit_time != -1:
+            t_left = exit_time - ctx.time + 1
+            period = self.cycle_time + self.refuel_time
+            t_left_cycle = period - self.cycle_step
+            n_cycles_left = math.ceil((t_left - t_left_cycle) / period) if period else 0
+            n_need = int(max(0.0, n_cycles_left * self.n_assem_batch - self.n_assem_fresh
+                             + self.n_assem_core - core_count))
+            n_order = min(n_order, n_need)
+        if n_order <= 0 or (exit_time != -1 and ctx.time > exit_time):
+            return []
+        prefs = self.fuel_prefs
+        demand = "demand" + self.fuel_incommods[prefs.index(max(prefs))]
+        size = self.assem_size
+        recipes = [ctx.get_recipe(r) for r in self.fuel_inrecipes[:len(self.fuel_incommods)]]
+        ports = []
+        for _ in range(n_order):
+            port = RequestPortfolio()
+            reqs = [port.add_request(Material.create_untracked(ctx, size, recipes[j]), self, commod, prefs[j],
+                                     True)
+                    for j, commod in enumerate(self.fuel_incommods)]
+            record_time_series(self, demand, size)
+            port.add_mutual_requests(reqs)
+            ports.append(port)
+        return ports
+
+    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
+        core, fresh = self.core_buf, self.fresh_buf
+        nload = min(len(responses), self.n_assem_core - core.count())
+        if nload > 0:
+            self._event("LOAD", f"{nload} assemblies")
+        incommods = self.fuel_incommods
+        for trade, m in responses:
+            commod = trade.request.commodity
+            if commod not in incommods:
+                raise self._error(f"received material on unsupported commodity {commod!r}")
+            self.res_indexes[m.obj_id] = incommods.index(commod)
+            if core.count() < self.n_assem_core:
+                core.push(m)
+            else:
+                fresh.push(m)
+
+    def get_material_bids(self, requests: dict[str, list[Request]]) -> list[BidPortfolio]:
+        if self.spent_buf.empty():
+            return []
+        ports = []
+        all_mats: dict[str, list[Material]] | None = None
+        for commod in self._uniq_outcommods:
+            reqs = requests.get(commod)
+            if not reqs:
+                continue
+            if all_mats is None:
+                all_mats = self._peek_spent()
+            mats = all_mats.get(commod)
+            if not mats:
+                continue
+            port = BidPortfolio()
+            for req in reqs:
+                want = req.target.qty
+                tot = 0.0
+                for m in mats:
+                    tot += m.qty
+                    port.add_bid(req, m, self, True)
+                    if tot >= want:
+                        break
+            port.add_constraint(CapacityConstraint(sum(m.qty for m in mats)))
+            ports.append(port)
+        return ports
+
+    def get_material_trades(self, trades: list[Trade]) -> list[tuple[Trade, Material]]:
+        spent = self.spent_buf
+        mapped: dict[str, list[Material]] = {}
+        for m in spent.pop_n(spent.count()):
+            mapped.setdefault(self._outcommod(m), []).append(m)
+        for mats in mapped.values():
+            mats.reverse()  # oldest at the back
+        responses = []
+        for tr in trades:
+            m = mapped[tr.request.commodity].pop()
+            responses.append((tr, m))
+            self.res_indexes.pop(m.obj_id, None)
+        for commod in sorted(mapped):  # leftovers go back grouped by commodity, oldest first
+            spent.push_all(reversed(mapped[commod]))
+        return responses
+
+
+ARCHETYPE = Reactor
