@@ -80,9 +80,15 @@ def _float_cells(col: pa.Array) -> pa.Array:
     whole_i = whole.astype(np.int64) + carry
     whole_s = pc.cast(pa.array(whole_i), pa.string())
     frac_s = pc.utf8_slice_codeunits(pc.cast(pa.array(frac + 10**10), pa.string()), 1)
-    frac_s = pc.if_else(pa.array(frac == 0), pa.scalar("0"), pc.utf8_rtrim(frac_s, characters="0"))
-    sign = pc.if_else(pa.array(neg), pa.scalar("-"), pa.scalar(""))
-    cells = pc.binary_join_element_wise(sign, whole_s, pa.scalar("."), frac_s, pa.scalar(""))
+    frac_s = pc.utf8_rtrim(frac_s, characters="0")
+    zero = frac == 0
+    if zero.any():
+        frac_s = pc.if_else(pa.array(zero), pa.scalar("0"), frac_s)
+    if neg.any():
+        sign = pc.if_else(pa.array(neg), pa.scalar("-"), pa.scalar(""))
+        cells = pc.binary_join_element_wise(sign, whole_s, pa.scalar("."), frac_s, pa.scalar(""))
+    else:
+        cells = pc.binary_join_element_wise(whole_s, frac_s, pa.scalar("."))
     if not finite.all():
         cells = pc.if_else(pa.array(finite), cells, _NULL)
     if expo.any():
