@@ -125,11 +125,20 @@ def test_random_periods_are_seeded_and_repeatable():
     assert first != _receipts(_run(RANDOM_PERIODS, 20, seed=12))
 
 
+BINOMIAL_PERIODS = ("<active_buying_frequency_type>Binomial</active_buying_frequency_type>"
+                    "<active_buying_end_probability>0.2</active_buying_end_probability>"
+                    "<dormant_buying_frequency_type>Binomial</dormant_buying_frequency_type>"
+                    "<dormant_buying_end_probability>0.3</dormant_buying_end_probability>")
+
+
 @pytest.mark.xfail(strict=True, reason="needs the RNG reseeded before the restore pass's EnterNotify, as "
                                        "Cyclus does (Simulation._restore reseeds after it)")
-def test_uniform_active_normal_dormant_periods_match_cyclus():
-    """Cycamore UniformActiveNormalDormant: purchases at 0, 1 then 7, 8, 9."""
-    assert [t for t, _ in _receipts(_run(RANDOM_PERIODS, 20))][:5] == [0, 1, 7, 8, 9]
+@pytest.mark.parametrize(("cfg", "expected"), [
+    (RANDOM_PERIODS, [0, 1, 7, 8, 9]),  # Cycamore UniformActiveNormalDormant
+    (BINOMIAL_PERIODS, [0, 1, 2, 3, 4, 5, 6, 10]),  # Cycamore BinomialActiveDormant
+], ids=["uniform-normal", "binomial"])
+def test_random_periods_match_cyclus(cfg, expected):
+    assert [t for t, _ in _receipts(_run(cfg, 20))][:len(expected)] == expected
 
 
 def test_disrupted_periods_draw_bernoulli_choices():
