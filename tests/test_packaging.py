@@ -125,3 +125,8 @@ def test_source_ships_what_a_transport_unit_carries():
     assert [t["Time"] for t in tx] == [0, 0, 1, 1]
     assert all(t["Quantity"] == pytest.approx(10 / 3) for t in tx)
     assert sum(1 for r in rows.table("Resources") if r["PackageName"] == "crate") == 4
+
+
+def test_equal_with_no_minimum_fills_maximum_packages_as_cyclus_does():
+    # Cyclus converts qty/0 to an int (INT_MIN on x86), so "equal" falls back to full packages
+    assert Package("p", 0, 4, "equal").fill_masses(make_ctx(), 10) == [4, 4, 2]

@@ -52,8 +52,8 @@ class Package:
         if strategy in ("first", "equal"):
             fill = self.fill_max
             if strategy == "equal":
-                n_min = math.floor(qty / self.fill_min) if self.fill_min > 0 else math.inf
-                n_max = math.ceil(qty / self.fill_max)
+                n_min = _to_int(math.floor(qty / self.fill_min) if self.fill_min > 0 else math.inf)
+                n_max = _to_int(math.ceil(qty / self.fill_max))
                 if n_min >= n_max:
                     fill = qty / n_max
             fill = min(qty, fill)
@@ -121,6 +121,13 @@ class TransportUnit:
             shippable += fill
             pkgs -= fill
         return shippable
+
+
+def _to_int(x: float) -> int:
+    """A double converted to a C++ int as x86 does it: out-of-range values become INT_MIN."""
+    if not math.isfinite(x) or not -2147483648 <= x <= INT_MAX:
+        return -2147483648
+    return int(x)
 
 
 def _check_split(n: float) -> None:
