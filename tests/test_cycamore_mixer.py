@@ -66,3 +66,9 @@ def test_demand_is_the_free_space_of_each_stream():
 def test_negative_ratio_is_refused():
     with pytest.raises(ValueError, match=r"Mix.*negative mixing_ratio"):
         run_sim([_mixer([(-1, 1, "stream1")])], 1)
+
+
+def test_a_mixer_without_streams_does_nothing():
+    rows = run_sim([facility("Mix", "Mixer", "<in_streams></in_streams><out_commod>mixed</out_commod>")], 2)
+    assert rows.table("AgentPosition") == []  # Cycamore writes the position once per stream
+    assert [r["Value"] for r in rows.table("TimeSeriessupplymixed")] == [0, 0]

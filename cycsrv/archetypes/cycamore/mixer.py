@@ -80,7 +80,7 @@ class Mixer(Facility):
         n = len(self.mixing_ratios)
         if total != 0:
             self.mixing_ratios = [r * (1.0 / total) for r in self.mixing_ratios]
-        else:
+        elif n:
             self.mixing_ratios = [1.0 / n] * n
         if self.sell_policy is not None:
             self.sell_policy.stop()
@@ -108,8 +108,8 @@ class Mixer(Facility):
                         mixed = piece
                     else:
                         mixed.absorb(piece)
-                assert mixed is not None
-                out.push(mixed)
+                if mixed is not None:  # no streams: nothing to mix
+                    out.push(mixed)
         record_time_series(self, "supply" + self.out_commod, out.quantity())
 
     def get_material_requests(self) -> list[RequestPortfolio]:
