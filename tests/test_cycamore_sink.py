@@ -85,8 +85,6 @@ def test_keep_packaging_decides_whether_received_packages_are_kept(keep, held):
     assert [m.package for m in agent(rows, "Snk").inventory_buf.items()] == [held]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the RNG reseeded before the restore pass's EnterNotify, as "
-                                       "Cyclus does (Simulation._restore reseeds after it)")
 @pytest.mark.parametrize(("extra", "expected"), [
     ("<random_size_type>UniformReal</random_size_type>", [(0, 9.41273)]),  # Cycamore RandomUniformSize
     ("<random_size_type>NormalReal</random_size_type>", [(0, 9.60929)]),  # RandomNormalSize

@@ -131,8 +131,6 @@ BINOMIAL_PERIODS = ("<active_buying_frequency_type>Binomial</active_buying_frequ
                     "<dormant_buying_end_probability>0.3</dormant_buying_end_probability>")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the RNG reseeded before the restore pass's EnterNotify, as "
-                                       "Cyclus does (Simulation._restore reseeds after it)")
 @pytest.mark.parametrize(("cfg", "expected"), [
     (RANDOM_PERIODS, [0, 1, 7, 8, 9]),  # Cycamore UniformActiveNormalDormant
     (BINOMIAL_PERIODS, [0, 1, 2, 3, 4, 5, 6, 10]),  # Cycamore BinomialActiveDormant

@@ -213,13 +213,13 @@ class Simulation:
         ctx.n_prototypes.clear()
         ctx.n_specs.clear()
         ctx._counted.clear()
+        ctx.rng.seed(ctx.seed)  # Cyclus reseeds when it re-creates the simulation, before EnterNotify
         try:
             for aid in sorted(ctx.agents):
                 ctx.agents[aid].enter_notify()
         finally:
             self.recorder.enabled = True
             ctx.restore_counters(saved)
-        ctx.rng.seed(ctx.seed)
 
     # --- snapshots --------------------------------------------------------------------------
     def _state_schema(self, agent: Agent) -> TableSchema:
