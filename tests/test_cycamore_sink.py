@@ -98,3 +98,9 @@ def test_random_sink_matches_cyclus(extra, expected):
     rows = run_sim([source("Src", "c", 10, "natu"), _sink(f"<capacity>10</capacity>{extra}")],
                    1 if "size" in extra else 3)
     assert [(t["Time"], round(t["Quantity"], 5)) for t in transactions(rows)] == expected
+
+
+def test_preferences_must_be_positive():
+    snk = _sink("<in_commod_prefs><val>-1</val></in_commod_prefs>")
+    with pytest.raises(ValueError, match=r"Snk.*in_commod_prefs value -1.0 is outside the allowed range \[1e-08"):
+        run_sim([snk], 1)
