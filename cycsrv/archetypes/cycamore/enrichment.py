@@ -1,0 +1,257 @@
+"""cycamore:Enrichment: enriches uranium feed to the requested assay within SWU and feed limits."""
+
+from __future__ import annotations
+
+from cycsrv.archetypes.cycamore.common import (
+    LARGE,
+    VERSION,
+    latitude_var,
+    longitude_var,
+    record_position,
+    record_time_series,
+)
+from cycsrv.archetypes.cycamore.enrichment_math import (
+    U235,
+    U238,
+    atom_frac,
+    feed_qty,
+    mass_frac,
+    swu_required,
+    uranium_assay_mass,
+    uranium_mass_frac,
+)
+from cycsrv.kernel.agent import Agent, Facility, PrefMap
+from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
+from cycsrv.kernel.resbuf import ResBuf, squash
+from cycsrv.kernel.resources import Composition, Material, Resource
+from cycsrv.kernel.statevar import Inventory, StateVar
+from cycsrv.store.schema import DbType, TableSchema
+
+ENRICHMENTS = TableSchema.of("Enrichments", ("AgentId", DbType.INT), ("Time", DbType.INT),
+                             ("Natural_Uranium", DbType.DOUBLE), ("SWU", DbType.DOUBLE))
+
+
+class Enrichment(Facility):
+    """The Enrichment facility is a simple agent that enriches natural uranium in a Cyclus simulation. It does not explicitly compute the physical enrichment process, rather it calculates the SWU required to convert a source uranium recipe (i.e. natural uranium) into a requested enriched recipe (i.e. 4% enriched uranium), given the natural uranium inventory constraint and its SWU capacity constraint.
+
+The Enrichment facility requests an input commodity and associated recipe whose quantity is its remaining inventory capacity.  All facilities trading the same input commodity (even with different recipes) will offer materials for trade.  The Enrichment facility accepts any input materials with enrichments less than its tails assay, as long as some U235 is present, and preference increases with U235 content.  If no U235 is present in the offered material, the trade preference is set to -1 and the material is not accepted.  Any material components other than U235 and U238 are sent directly to the tails buffer.
+
+The Enrichment facility will bid on any request for its output commodity up to the maximum allowed enrichment (if not specified, default is 100%) It bids on either the request quantity, or the maximum quanity allowed by its SWU constraint or natural uranium inventory, whichever is lower. If multiple output commodities with different enrichment levels are requested and the facility does not have the SWU or quantity capacity to meet all requests, the requests are fully, then partially filled in unspecified but repeatable order. A request for the product commodity without an associated requested enriched recipe will not be fulfilled.
+
+Accumulated tails inventory is offered for trading as a specifiable output commodity."""
+
+    cpp_name = "cycamore::Enrichment"
+    version = VERSION
+    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
+    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
+                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
+                   "cyclus::toolkit::Position")
+    extra_annotations = {"niche": "enrichment facility"}
+
+    latitude = latitude_var()
+    longitude = longitude_var()
+    feed_commod = StateVar("std::string", tooltip="feed commodity", uilabel="Feed Commodity",
+                           uitype="incommodity", doc="feed commodity that the enrichment facility accepts")
+    feed_recipe = StateVar("std::string", tooltip="feed recipe", uilabel="Feed Recipe", uitype="inrecipe",
+                           doc="recipe for enrichment facility feed commodity")
+    product_commod = StateVar("std::string", tooltip="product commodity", uilabel="Product Commodity",
+                              uitype="outcommodity",
+                              doc="product commodity that the enrichment facility generates")
+    tails_commod = StateVar("std::string", tooltip="tails commodity", uilabel="Tails Commodity",
+                            uitype="outcommodity", doc="tails commodity supplied by enrichment facility")
+    # Cycamore's UI range is [0, 0.003]; Cyclus does not enforce it and any assay below 1 works.
+    tails_assay = StateVar("double", default=0.003, tooltip="tails assay", uilabel="Tails Assay", uitype="range",
+                           range=[0.0, 1.0], doc="tails assay from the enrichment process")
+    initial_feed = StateVar("double", default=0.0, tooltip="initial uranium reserves (kg)",
+                            uilabel="Initial Feed Inventory", range=[0.0, LARGE],
+                            doc="amount of natural uranium stored at the enrichment facility at the beginning of "
+                                "the simulation (kg)")
+    max_feed_inventory = StateVar("double", default=LARGE, tooltip="max inventory of feed material (kg)",
+                                  uilabel="Maximum Feed Inventory", uitype="range", range=[0.0, LARGE],
+                                  doc="maximum total inventory of natural uranium in the enrichment facility "
+                                      "(kg)")
+    max_enrich = StateVar("double", default=1.0, tooltip="maximum allowed enrichment fraction",
+                          uilabel="Maximum Allowed Enrichment", uitype="range", range=[0.0, 1.0],
+                          doc="maximum allowed weight fraction of U235 in product")
+    order_prefs = StateVar("bool", default=True, userlevel=10, tooltip="Rank Material Requests by U235 Content",
+                           uilabel="Prefer feed with higher U235 content",
+                           doc="turn on preference ordering for input material so that EF chooses higher U235 "
+                               "content first")
+    swu_capacity = StateVar("double", default=LARGE, tooltip="SWU capacity (kgSWU/timestep)",
+                            uilabel="SWU Capacity", uitype="range", range=[0.0, LARGE],
+                            doc="separative work unit (SWU) capacity of enrichment facility (kgSWU/timestep) ")
+    inventory = Inventory(capacity="max_feed_inventory")
+    tails = Inventory()
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.feed_buf: ResBuf[Material] = ResBuf(eps=ctx.eps_rsrc)
+        self.tails_buf: ResBuf[Material] = ResBuf(eps=ctx.eps_rsrc)
+        self.current_swu_capacity = 0.0
+        # Only reset when the facility trades, so a step without trades repeats the last values.
+        self.intra_timestep_swu = 0.0
+        self.intra_timestep_feed = 0.0
+
+    def snapshot_inventories(self) -> dict[str, list[Resource]]:
+        return {"inventory": self.feed_buf.items(), "tails": self.tails_buf.items()}
+
+    def build(self, parent: Agent | None) -> None:
+        super().build(parent)
+        self.feed_buf.capacity = self.max_feed_inventory
+        if self.initial_feed > 0:
+            ctx = self.context
+            self.feed_buf.push(Material.create(self, self.initial_feed, ctx.get_recipe(self.feed_recipe)))
+
+    def enter_notify(self) -> None:
+        super().enter_notify()
+        self.feed_buf.capacity = self.max_feed_inventory
+        record_position(self)
+
+    # --- phases ---------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.current_swu_capacity = self.swu_capacity
+
+    def tock(self) -> None:
+        record_time_series(self, "EnrichmentSWU", self.intra_timestep_swu)
+        record_time_series(self, "EnrichmentFeed", self.intra_timestep_feed)
+        record_time_series(self, "demand" + self.feed_commod, self.intra_timestep_feed)
+
+    # --- feed -----------------------------------------------------------------------------
+    def _squashed_feed(self) -> Material:
+        """The whole feed inventory as one material (absorbing its pieces, as Cycamore does)."""
+        buf = self.feed_buf
+        m = buf.pop(buf.quantity(), self.context.eps_rsrc)
+        buf.push(m)
+        return m
+
+    def feed_assay(self) -> float:
+        """U235 mass assay of the whole feed inventory (0 when empty)."""
+        if self.feed_buf.empty():
+            return 0.0
+        return uranium_assay_mass(self._squashed_feed())
+
+    def get_material_requests(self) -> list[RequestPortfolio]:
+        ctx = self.context
+        buf = self.feed_buf
+        mat = Material.create_untracked(ctx, max(0.0, buf.capacity - buf.quantity()),
+                                        ctx.get_recipe(self.feed_recipe))
+        if mat.qty <= ctx.eps_rsrc:
+            return []
+        port = RequestPortfolio()
+        port.add_request(mat, self, self.feed_commod)
+        return [port]
+
+    def adjust_material_prefs(self, prefs: PrefMap) -> None:
+        """Rank feed offers by U235 content: more U235, higher preference; none at all, refused."""
+        if not self.order_prefs:
+            return
+        for bids in prefs.values():
+            ranked = sorted(bids, key=lambda b: mass_frac(b.offer, U235) * b.offer.qty / b.offer.qty)
+            found_u235 = False
+            for rank, bid in enumerate(ranked, start=1):
+                pref = float(rank)
+                if not found_u235:
+                    if mass_frac(bid.offer, U235) * bid.offer.qty == 0:
+                        pref = -1.0
+                    else:
+                        found_u235 = True
+                bids[bid] = pref
+
+    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
+        for _, m in responses:
+            try:
+                self.feed_buf.push(m)
+            except ValueError as exc:
+                raise ValueError(f"{self.prototype} (id {self.id}): {exc}") from None
+
+    # --- product and tails ----------------------------------------------------------------
+    def _valid_request(self, target: Material) -> bool:
+        u235 = atom_frac(target, U235)
+        u238 = atom_frac(target, U238)
+        return u238 > 0 and u235 / (u235 + u238) > self.tails_assay
+
+    def get_material_bids(self, requests: dict[str, list[Request]]) -> list[BidPortfolio]:
+        ctx = self.context
+        tails, feed = self.tails_buf, self.feed_buf
+        record_time_series(self, "supply" + self.tails_commod, tails.quantity())
+        record_time_series(self, "supply" + self.product_commod, feed.quantity())
+        ports = []
+        tails_reqs = requests.get(self.tails_commod)
+        if tails_reqs is not None and tails.quantity() > 0:
+            port = BidPortfolio()
+            for req in tails_reqs:
+                for m in tails.items():  # each enrichment's tails offered separately
+                    port.add_bid(req, m, self)
+            port.add_constraint(CapacityConstraint(tails.quantity()))
+            ports.append(port)
+        product_reqs = requests.get(self.product_commod)
+        if product_reqs is not None and feed.quantity() > 0:
+            port = BidPortfolio()
+            max_enrich = self.max_enrich
+            for req in product_reqs:
+                target = req.target
+                enrich = uranium_assay_mass(target)  # type: ignore[arg-type]
+                if self._valid_request(target) and (  # type: ignore[arg-type]
+                        enrich < max_enrich or abs(enrich - max_enrich) < ctx.eps):
+                    comp = Composition.from_atom(ctx, {U235: atom_frac(target, U235),  # type: ignore[arg-type]
+                                                       U238: atom_frac(target, U238)})  # type: ignore[arg-type]
+                    port.add_bid(req, Material.create_untracked(ctx, target.qty, comp), self)
+            x_f = self.feed_assay()
+            x_t = self.tails_assay
+
+            def swu(offer: Resource) -> float:
+                return swu_required(offer.qty, x_f, uranium_assay_mass(offer), x_t)  # type: ignore[arg-type]
+
+            def natu(offer: Resource) -> float:
+                natu_req = feed_qty(offer.qty, x_f, uranium_assay_mass(offer), x_t)  # type: ignore[arg-type]
+                return natu_req / uranium_mass_frac(offer)  # type: ignore[arg-type]
+
+            port.add_constraint(CapacityConstraint(self.swu_capacity, swu))
+            port.add_constraint(CapacityConstraint(feed.quantity(), natu))
+            ports.append(port)
+        return ports
+
+    def get_material_trades(self, trades: list[Trade]) -> list[tuple[Trade, Material]]:
+        eps_rsrc = self.context.eps_rsrc
+        self.intra_timestep_swu = 0.0
+        self.intra_timestep_feed = 0.0
+        responses = []
+        for tr in trades:
+            if tr.bid.request.commodity == self.tails_commod:
+                tails = self.tails_buf
+                response = tails.pop(min(tr.amt, tails.quantity()), eps_rsrc)
+            else:
+                response = self._enrich(tr.bid.offer, tr.amt)  # type: ignore[arg-type]
+            responses.append((tr, response))
+        if self.current_swu_capacity < -self.context.eps:
+            raise ValueError(f"{self.prototype} (id {self.id}) is being asked to provide more than its SWU "
+                             "capacity.")
+        return responses
+
+    def _enrich(self, offer: Material, qty: float) -> Material:
+        """Make `qty` kg of `offer`'s composition from feed; the rest of the feed used becomes tails."""
+        ctx = self.context
+        buf = self.feed_buf
+        x_f = self.feed_assay()
+        x_p = uranium_assay_mass(offer)
+        swu = swu_required(qty, x_f, x_p, self.tails_assay)
+        natu_req = feed_qty(qty, x_f, x_p, self.tails_assay)
+        feed_req = natu_req / uranium_mass_frac(self._squashed_feed())
+        try:
+            if abs(feed_req - buf.quantity()) < ctx.eps:
+                r = squash(buf.pop_n(buf.count()))
+            else:
+                r = buf.pop(feed_req, ctx.eps_rsrc)
+        except ValueError:
+            raise ValueError(f"{self.prototype} (id {self.id}) tried to remove {feed_req} from its inventory of "
+                             f"size {buf.quantity()}") from None
+        product = r.extract_comp(qty, offer.comp)
+        self.tails_buf.push(r)
+        self.current_swu_capacity -= swu
+        self.intra_timestep_swu += swu
+        self.intra_timestep_feed += feed_req
+        ctx.recorder.add(ENRICHMENTS, (self.id, ctx.time, feed_req, swu))
+        return product
+
+
+ARCHETYPE = Enrichment
