@@ -224,3 +224,29 @@ def test_decommissioned_storage_stops_trading():
     assert [t for t, _ in _receipts(rows)] == [0, 1]
     assert [t["Time"] for t in transactions(rows, sender="St")] == [1]
     assert all(t.manager.alive for t in rows.context.traders)
+
+
+def test_buffers_follow_cycamore_change_capacity_walkthrough():
+    """Cycamore ChangeCapacity: residence 10, throughput 300 -> 500 -> 400, continuous handling."""
+    rows = run_sim([_storage("<residence_time>10</residence_time><max_inv_size>10000</max_inv_size>", 300)], 1)
+    st = agent(rows, "St")
+    ctx = st.context
+    comp = ctx.get_recipe("natu")
+
+    def step(t: int, add: float | None = None) -> tuple[float, float, float, float]:
+        ctx.time = t
+        if add is not None:
+            st.inventory_buf.push(Material.create_untracked(ctx, add, comp))
+        st.tock()
+        return tuple(round(b.quantity(), 9) for b in (st.inventory_buf, st.processing_buf, st.ready_buf,
+                                                       st.stocks_buf))  # type: ignore[return-value]
+
+    assert step(0, 300) == (0, 300, 0, 0)
+    st.throughput = 500
+    assert step(2, 500) == (0, 800, 0, 0)
+    assert step(3, 500) == (0, 1300, 0, 0)
+    assert step(10) == (0, 1000, 0, 300)
+    st.throughput = 400
+    assert step(12) == (0, 500, 100, 700)
+    assert step(13) == (0, 0, 200, 1100)
+    assert step(14) == (0, 0, 0, 1300)
