@@ -22,6 +22,8 @@ from cycsrv.store.schema import DbType, is_container
 ORIENTS = ("split", "records", "index", "columns", "values", "table")
 
 _NULL = pa.scalar("null")
+#: Below this whole part, whole * 10**10 + fraction still fits in an int64.
+_ONE_NUMBER_LIMIT = 900_000_000
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # where the 32 hex digits of a UUID go inside '"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"'
 _UUID_DIGIT_POS = np.array([*range(1, 9), *range(10, 14), *range(15, 19), *range(20, 24), *range(25, 37)])
@@ -78,17 +80,23 @@ def _float_cells(col: pa.Array) -> pa.Array:
     carry = frac >= 10**10
     frac[carry] = 0
     whole_i = whole.astype(np.int64) + carry
-    whole_s = pc.cast(pa.array(whole_i), pa.string())
-    frac_s = pc.utf8_slice_codeunits(pc.cast(pa.array(frac + 10**10), pa.string()), 1)
-    frac_s = pc.utf8_rtrim(frac_s, characters="0")
+    if whole_i.max(initial=0) < _ONE_NUMBER_LIMIT:
+        # whole and fraction as one integer, "." put back 10 digits from the right
+        text = pc.cast(pa.array(whole_i * 10**10 + frac), pa.string())
+        text = pc.ascii_lpad(text, width=11, padding="0")
+        text = pc.utf8_replace_slice(text, start=-10, stop=-10, replacement=".")
+        text = pc.ascii_rtrim(text, characters="0")  # stops at the "."
+    else:
+        frac_s = pc.utf8_slice_codeunits(pc.cast(pa.array(frac + 10**10), pa.string()), 1)
+        text = pc.binary_join_element_wise(pc.cast(pa.array(whole_i), pa.string()),
+                                           pc.ascii_rtrim(frac_s, characters="0"), pa.scalar("."))
     zero = frac == 0
-    if zero.any():
-        frac_s = pc.if_else(pa.array(zero), pa.scalar("0"), frac_s)
+    if zero.any():  # "1." -> "1.0"
+        text = pc.if_else(pa.array(zero), pc.binary_join_element_wise(text, pa.scalar("0"), pa.scalar("")), text)
+    cells = text
     if neg.any():
         sign = pc.if_else(pa.array(neg), pa.scalar("-"), pa.scalar(""))
-        cells = pc.binary_join_element_wise(sign, whole_s, pa.scalar("."), frac_s, pa.scalar(""))
-    else:
-        cells = pc.binary_join_element_wise(whole_s, frac_s, pa.scalar("."))
+        cells = pc.binary_join_element_wise(sign, text, pa.scalar(""))
     if not finite.all():
         cells = pc.if_else(pa.array(finite), cells, _NULL)
     if expo.any():
