@@ -250,3 +250,63 @@ def test_buffers_follow_cycamore_change_capacity_walkthrough():
     assert step(12) == (0, 500, 100, 700)
     assert step(13) == (0, 0, 200, 1100)
     assert step(14) == (0, 0, 0, 1300)
+
+
+def _storage_times(cfg: str, steps: int, src_cap: float | None, *, extra: str = "", commod_out: bool = False):
+    rows = run_sim([facility("St", "Storage", IN + cfg), source("Src", "spent_fuel", src_cap, "natu"),
+                    sink("Out", "dry_spent")], steps, extra=extra)
+    txs = transactions(rows, sender="St") if commod_out else transactions(rows, receiver="St")
+    return [(t["Time"], t["Quantity"], t["PackageName"]) for t in txs]
+
+
+def test_rq_inventory_matches_cycamore():
+    """Cycamore RQ_Inventory: max 5, reorder point 2, quantity 3 -> orders of 3 kg at 0, 2, 4."""
+    got = _storage_times("<max_inv_size>5</max_inv_size><reorder_point>2</reorder_point>"
+                         "<reorder_quantity>3</reorder_quantity>", 5, 5)
+    assert [(t, q) for t, q, _ in got] == [(0, 3), (2, 3), (4, 3)]
+
+
+def test_ss_inventory_matches_cycamore():
+    """Cycamore sS_Inventory: max 5, reorder point 2 -> 5 kg at 0, 2, 4."""
+    got = _storage_times("<max_inv_size>5</max_inv_size><reorder_point>2</reorder_point>", 5, 5)
+    assert [(t, q) for t, q, _ in got] == [(0, 5), (2, 5), (4, 5)]
+
+
+def test_cumulative_cap_matches_cycamore():
+    """Cycamore CCap_Inventory: throughput 1, cap 2, dormant 2 -> 1 kg at 0, 1, 4, 5, 8."""
+    got = _storage_times("<throughput>1</throughput><cumulative_cap>2</cumulative_cap>"
+                         "<dormant_buying_frequency_type>Fixed</dormant_buying_frequency_type>"
+                         "<dormant_buying_val>2</dormant_buying_val>", 9, 5)
+    assert [(t, q) for t, q, _ in got] == [(0, 1), (1, 1), (4, 1), (5, 1), (8, 1)]
+
+
+def _package(lo: float, hi: float, strategy: str) -> str:
+    return (f"<package><name>foo</name><fill_min>{lo}</fill_min><fill_max>{hi}</fill_max>"
+            f"<strategy>{strategy}</strategy></package>")
+
+
+@pytest.mark.parametrize(("strategy", "src_cap", "expected"), [
+    ("first", 2, [(1, 2), (2, 2)]),  # Cycamore PackageExactly
+    ("equal", 3, [(1, 1.5), (1, 1.5), (2, 1.5), (2, 1.5)]),  # PackageSplitEqual
+    ("first", 3, [(1, 2), (1, 1), (2, 2), (2, 1)]),  # PackageSplitFirst
+])
+def test_sold_material_is_packaged_as_cycamore_does(strategy, src_cap, expected):
+    got = _storage_times("<package>foo</package>", 3, src_cap, extra=_package(1, 2, strategy), commod_out=True)
+    assert sorted(got, key=lambda r: (r[0], -r[1])) == [(t, q, "foo") for t, q in expected]
+
+
+def test_small_batches_merge_into_packages():
+    """Cycamore PackageMerge: 0.5 kg per step, packages of 1-2 kg -> 1 kg packages at 2 and 4."""
+    got = _storage_times("<throughput>1</throughput><package>foo</package>", 5, 0.5,
+                         extra=_package(1, 2, "first"), commod_out=True)
+    assert got == [(2, 1, "foo"), (4, 1, "foo")]
+
+
+def test_transport_unit_limits_packages_per_step():
+    """Cycamore TransportUnit: 1 kg packages, units of exactly 2 -> 2 shipments at 1, 4 at 2."""
+    extra = (_package(1, 1, "first") + "<transportunit><name>bar</name><fill_min>2</fill_min>"
+             "<fill_max>2</fill_max><strategy>first</strategy></transportunit>")
+    got = _storage_times("<throughput>3</throughput><package>foo</package><transport_unit>bar</transport_unit>",
+                         3, None, extra=extra, commod_out=True)
+    assert [t for t, _, _ in got] == [1, 1, 2, 2, 2, 2]
+    assert {(q, p) for _, q, p in got} == {(1, "foo")}
