@@ -1,0 +1,251 @@
+"""cycamore:Separations: splits feed into element/nuclide streams by mass efficiencies, rest to leftover."""
+
+from __future__ import annotations
+
+import math
+
+from cycsrv.archetypes.cycamore.common import (
+    LARGE,
+    VERSION,
+    latitude_var,
+    longitude_var,
+    record_position,
+    record_time_series,
+)
+from cycsrv.kernel.agent import Facility
+from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
+from cycsrv.kernel.resbuf import ResBuf
+from cycsrv.kernel.resources import Composition, Material, Resource, normalize
+from cycsrv.kernel.statevar import Inventory, StateVar
+from cycsrv.store.schema import DbType, TableSchema
+
+SEPARATION_EVENTS = TableSchema.of("SeparationEvents", ("AgentId", DbType.INT), ("Time", DbType.INT),
+                                   ("Event", DbType.STRING), ("Value", DbType.DOUBLE), ("Type", DbType.STRING))
+
+
+def separate(ctx, effs: dict[int, float], mat: Material) -> Material:  # type: ignore[no-untyped-def]
+    """The untracked material a stream with component efficiencies `effs` takes out of `mat`.
+
+    A nuclide uses its own efficiency if listed, else its element's; unlisted nuclides stay behind.
+    """
+    sep: dict[int, float] = {}
+    total = 0.0
+    for nuc, qty in normalize(mat.comp.mass(), mat.qty).items():
+        eff = effs.get(nuc)
+        if eff is None:
+            eff = effs.get((nuc // 10000000) * 10000000)
+            if eff is None:
+                continue
+        q = qty * eff
+        sep[nuc] = q
+        total += q
+    return Material.create_untracked(ctx, total, Composition.from_mass(ctx, sep))
+
+
+class Separations(Facility):
+    """Separations processes feed material into one or more streams containing specific elements and/or nuclides.  It uses mass-based efficiencies.
+
+User defined separations streams are specified as groups of component-efficiency pairs where 'component' means either a particular element or a particular nuclide.  Each component's paired efficiency represents the mass fraction of that component in the feed that is separated into that stream.  The efficiencies of a particular component across all streams must sum up to less than or equal to one.  If less than one, the remainining material is sent to a waste inventory and (potentially) traded away from there.
+
+The facility receives material into a feed inventory that it processes with a specified throughput each time step.  Each output stream has a corresponding output inventory size/limit.  If the facility is unable to reduce its stocks by trading and hits this limit for any of its output streams, further processing/separations of feed material will halt until room is again available in the output streams."""
+
+    cpp_name = "cycamore::Separations"
+    version = VERSION
+    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
+    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
+                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
+                   "cyclus::toolkit::Position")
+    extra_annotations = {"niche": "separations"}
+
+    latitude = latitude_var()
+    longitude = longitude_var()
+    feed_commods = StateVar(["std::vector", "std::string"], uilabel="Feed Commodity List",
+                            uitype=["oneormore", "incommodity"],
+                            doc="Ordered list of commodities on which to request feed material to separate. Order "
+                                "only matters for matching up with feed commodity preferences if specified.")
+    feed_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Feed Commodity Preference List",
+                                 doc="Feed commodity request preferences for each of the given feed commodities "
+                                     "(same order). If unspecified, default is to use 1.0 for all preferences.")
+    feed_recipe = StateVar("std::string", default="", uilabel="Feed Commodity Recipe List", uitype="inrecipe",
+                           doc="Name for recipe to be used in feed requests. Empty string results in use of a "
+                               "dummy recipe.")
+    feedbuf_size = StateVar("double", uilabel="Maximum Feed Inventory", units="kg", range=[0.0, LARGE],
+                            doc="Maximum amount of feed material to keep on hand.")
+    feed = Inventory(capacity="feedbuf_size")
+    throughput = StateVar("double", default=LARGE, uilabel="Maximum Separations Throughput", uitype="range",
+                          range=[0.0, LARGE], units="kg/(time step)",
+                          doc="Maximum quantity of feed material that can be processed per time step.")
+    leftover_commod = StateVar("std::string", default="default-waste-stream", uitype="outcommodity",
+                               uilabel="Leftover Commodity",
+                               doc="Commodity on which to trade the leftover separated material stream. This MUST "
+                                   "NOT be the same as any commodity used to define the other separations "
+                                   "streams.")
+    leftoverbuf_size = StateVar("double", default=LARGE, uilabel="Maximum Leftover Inventory", uitype="range",
+                                range=[0.0, LARGE], units="kg",
+                                doc="Maximum amount of leftover separated material (not included in any other "
+                                    "stream) that can be stored. If full, the facility halts operation until "
+                                    "space becomes available.")
+    leftover = Inventory(capacity="leftoverbuf_size")
+    streams_ = StateVar(
+        ["std::map", "std::string", ["std::pair", "double", ["std::map", "int", "double"]]],
+        alias=["streams", "commod", ["info", "buf_size", ["efficiencies", "comp", "eff"]]],
+        uitype=["oneormore", "outcommodity", ["pair", "double", ["oneormore", "nuclide", "double"]]],
+        uilabel="Separations Streams and Efficiencies",
+        doc="Output streams for separations. Each stream must have a unique name identifying the commodity on  "
+            "which its material is traded, a max buffer capacity in kg (neg values indicate infinite size), and a "
+            "set of component efficiencies. 'comp' is a component to be separated into the stream (e.g. U, Pu, "
+            "etc.) and 'eff' is the mass fraction of the component that is separated from the feed into this "
+            "output stream. If any stream buffer is full, the facility halts operation until space becomes "
+            "available. The sum total of all component efficiencies across streams must be less than or equal "
+            "to 1 (e.g. sum of U efficiencies for all streams must be <= 1).")
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.feed_buf: ResBuf[Material] = ResBuf(eps=ctx.eps_rsrc)
+        self.leftover_buf: ResBuf[Material] = ResBuf(eps=ctx.eps_rsrc)
+        self.stream_bufs: dict[str, ResBuf[Material]] = {}
+
+    def snapshot_inventories(self) -> dict[str, list[Resource]]:
+        invs = {"leftover-inv-name": self.leftover_buf.items(), "feed-inv-name": self.feed_buf.items()}
+        for name, buf in self.stream_bufs.items():
+            invs[name] = buf.items()
+        return invs
+
+    def _error(self, message: str) -> ValueError:
+        return ValueError(f"{self.prototype} (id {self.id}): {message}")
+
+    def enter_notify(self) -> None:
+        super().enter_notify()
+        eps = self.context.eps_rsrc
+        self.feed_buf.capacity = self.feedbuf_size
+        self.leftover_buf.capacity = self.leftoverbuf_size
+        totals: dict[int, float] = {}
+        for name in sorted(self.streams_):
+            cap, effs = self.streams_[name]
+            buf = self.stream_bufs.setdefault(name, ResBuf(eps=eps))
+            if cap >= 0:
+                buf.capacity = cap
+            for comp, eff in effs.items():
+                totals[comp] = totals.get(comp, 0.0) + eff
+            record_position(self)  # once per stream, as Cycamore does
+        over = sorted(c for c, total in totals.items() if total > 1)
+        if over:
+            raise self._error("the following nuclide(s) have a cumulative separation efficiency greater than 1: "
+                              + ", ".join(str(c) for c in over))
+        if not self.feed_commod_prefs:
+            self.feed_commod_prefs = [1.0] * len(self.feed_commods)
+        if len(self.feed_commod_prefs) != len(self.feed_commods):
+            raise self._error(f"{len(self.feed_commod_prefs)} feed_commod_prefs values, expected "
+                              f"{len(self.feed_commods)} (one per feed_commods entry)")
+
+    def check_decommission_condition(self) -> bool:
+        return self.leftover_buf.empty() and all(b.empty() for b in self.stream_bufs.values())
+
+    # --- phases ---------------------------------------------------------------------------
+    def _event(self, name: str, value: float, kind: str) -> None:
+        ctx = self.context
+        ctx.recorder.add(SEPARATION_EVENTS, (self.id, ctx.time, name, float(value), kind))
+
+    def tick(self) -> None:
+        ctx = self.context
+        feed = self.feed_buf
+        if feed.empty():
+            return
+        mat = feed.pop(min(self.throughput, feed.quantity()), ctx.eps_rsrc)
+        orig = mat.qty
+        self._event("Separating", orig, "feed")
+        staged: dict[str, Material] = {}
+        maxfrac = 1.0
+        for name in sorted(self.streams_):
+            staged[name] = s = separate(ctx, self.streams_[name][1], mat)
+            space = self.stream_bufs[name].space()
+            if s.qty == 0:
+                frac = math.inf if space > 0 else math.nan
+            else:
+                frac = space / s.qty
+            if frac < maxfrac:
+                maxfrac = frac
+        for name, s in staged.items():
+            buf = self.stream_bufs[name]
+            if s.qty > 0:
+                qty = min(s.qty, mat.qty)
+                buf.push(mat.extract_comp(qty * maxfrac, s.comp))
+                self._event("Separated", qty * maxfrac, name)
+            record_time_series(self, "supply" + name, buf.quantity())
+        if maxfrac != 1:
+            feed.push(mat.extract_qty((1 - maxfrac) * orig))
+        if mat.qty > 0:
+            self.leftover_buf.push(mat)
+        record_time_series(self, "supply" + self.leftover_commod, self.leftover_buf.quantity())
+
+    # --- trading --------------------------------------------------------------------------
+    def get_material_requests(self) -> list[RequestPortfolio]:
+        ctx = self.context
+        feed = self.feed_buf
+        prefs = self.feed_commod_prefs
+        space = feed.space()
+        record_time_series(self, "demand" + self.feed_commods[prefs.index(max(prefs))], space)
+        t_exit = self.exit_time
+        if t_exit >= 0 and feed.quantity() >= (t_exit - ctx.time) * self.throughput:
+            return []  # enough feed for the rest of its life
+        if space < ctx.eps_rsrc:
+            return []
+        if self.feed_recipe:
+            m = Material.create_untracked(ctx, space, ctx.get_recipe(self.feed_recipe))
+        else:
+            m = Material.blank(ctx, space)
+        port = RequestPortfolio()
+        reqs = [port.add_request(m, self, commod, pref) for commod, pref in zip(self.feed_commods, prefs,
+                                                                                 strict=False)]
+        port.add_mutual_requests(reqs)
+        return [port]
+
+    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
+        for _, m in responses:
+            self.feed_buf.push(m)
+
+    def _bid_buffer(self, buf: ResBuf[Material], reqs: list[Request]) -> BidPortfolio:
+        eps = self.context.eps_rsrc
+        mats = buf.items()
+        port = BidPortfolio()
+        for req in reqs:
+            want = req.target.qty
+            tot = 0.0
+            for m in mats:
+                tot += m.qty
+                if m.qty > eps:
+                    port.add_bid(req, m, self)
+                if tot >= want:
+                    break
+        port.add_constraint(CapacityConstraint(buf.quantity()))
+        return port
+
+    def get_material_bids(self, requests: dict[str, list[Request]]) -> list[BidPortfolio]:
+        eps = self.context.eps_rsrc
+        ports = []
+        for name, buf in sorted(self.stream_bufs.items()):
+            reqs = requests.get(name)
+            if not reqs or buf.quantity() < eps:
+                continue
+            ports.append(self._bid_buffer(buf, reqs))
+        reqs = requests.get(self.leftover_commod)
+        if reqs and self.leftover_buf.quantity() >= eps:
+            ports.append(self._bid_buffer(self.leftover_buf, reqs))
+        return ports
+
+    def get_material_trades(self, trades: list[Trade]) -> list[tuple[Trade, Material]]:
+        eps = self.context.eps_rsrc
+        responses = []
+        for tr in trades:
+            commod = tr.request.commodity
+            if commod == self.leftover_commod:
+                buf = self.leftover_buf
+            elif commod in self.stream_bufs:
+                buf = self.stream_bufs[commod]
+            else:
+                raise self._error(f"invalid commodity {commod} on trade matched to prototype {self.prototype}")
+            responses.append((tr, buf.pop(min(buf.quantity(), tr.amt), eps)))
+        return responses
+
+
+ARCHETYPE = Separations
