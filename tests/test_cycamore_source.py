@@ -62,3 +62,8 @@ def test_source_is_a_commodity_producer_of_its_throughput():
 
     rows = run_sim([source("Src", "c", 2.5, "natu")], 1)
     assert agent(rows, "Src").commodity_production() == {"c": (2.5, 2.5)}
+
+
+def test_unknown_recipe_is_refused_naming_the_variable():
+    with pytest.raises(ValueError, match=r"Src.*outrecipe 'leu' is not a recipe of the input \(recipes: natu, pu\)"):
+        run_sim([source("Src", "c", recipe="leu")], 1)

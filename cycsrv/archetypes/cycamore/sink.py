@@ -11,6 +11,7 @@ from cycsrv.archetypes.cycamore.common import (
     record_position,
     record_time_series,
 )
+from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel import random
 from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.exchange import DEFAULT_PREF, RequestPortfolio, Trade
@@ -142,6 +143,7 @@ class Sink(Facility):
             raise ValueError(f"{self.prototype} (id {self.id}): random_frequency_min "
                              f"({self.random_frequency_min}) is larger than random_frequency_max "
                              f"({self.random_frequency_max})")
+        check_recipe(self, "recipe_name", self.recipe_name)
         self.inventory_buf.capacity = self.max_inv_size
         self.inventory_buf.keep_packaging = self.keep_packaging
         self.in_commod_prefs = check_prefs(self, self.in_commods, self.in_commod_prefs,

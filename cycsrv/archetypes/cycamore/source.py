@@ -29,6 +29,15 @@ def check_names(agent: Agent, package: str, transport_unit: str | None = None) -
         raise ValueError(f"{agent.prototype} (id {agent.id}): {exc.args[0]}") from None
 
 
+def check_recipe(agent: Agent, var: str, recipe: str) -> None:
+    """Fail early, naming the facility and variable, when `recipe` is not in the input."""
+    known = agent.context.recipes
+    if recipe and recipe not in known:
+        names = ", ".join(sorted(known)) or "none"
+        raise ValueError(f"{agent.prototype} (id {agent.id}): {var} {recipe!r} is not a recipe of the input "
+                         f"(recipes: {names})")
+
+
 class Source(Facility):
     """This facility acts as a source of material with a fixed throughput (per
 time step) capacity and a lifetime capacity defined by a total inventory
@@ -92,6 +101,7 @@ no more material.
     def enter_notify(self) -> None:
         super().enter_notify()
         check_names(self, self.package, self.transport_unit)
+        check_recipe(self, "outrecipe", self.outrecipe)
         record_position(self)
 
     def build(self, parent: Agent | None) -> None:

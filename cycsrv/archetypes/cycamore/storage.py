@@ -19,7 +19,7 @@ from cycsrv.archetypes.cycamore.common import (
     record_time_series,
 )
 from cycsrv.archetypes.cycamore.sink import NEAR_ZERO, check_prefs
-from cycsrv.archetypes.cycamore.source import check_names
+from cycsrv.archetypes.cycamore.source import check_names, check_recipe
 from cycsrv.kernel import random
 from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.policies import MatlBuyPolicy, MatlSellPolicy, TotalInvTracker
@@ -286,6 +286,7 @@ class Storage(Facility):
         if len(self.out_commods) != 1:
             raise self._error(f"out_commods has {len(self.out_commods)} values, expected 1")
         check_names(self, self.package, self.transport_unit)
+        check_recipe(self, "in_recipe", self.in_recipe)
         self.tracker.max_inv_size = self.max_inv_size
         try:
             if self.reorder_point < 0 and self.cumulative_cap <= 0:
