@@ -67,7 +67,10 @@ def load_archetype(path: str, lib: str, name: str, *, base_dir: Path | None = No
     try:
         return builtin(make_spec(path, lib, name))
     except KeyError:
-        pass
+        known = builtin_libraries().get(lib)
+        if known is not None and not path:
+            raise KeyError(f"archetype library {lib!r} has no archetype {name!r}; it has: "
+                           f"{', '.join(sorted(known))}") from None
     search = [str((base_dir or Path.cwd()) / path)] if path else [str(base_dir or Path.cwd())]
     added = [p for p in search if p not in sys.path]
     sys.path[:0] = added
