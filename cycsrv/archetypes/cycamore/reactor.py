@@ -20,6 +20,11 @@ from cycsrv.store.schema import DbType, TableSchema
 
 REACTOR_EVENTS = TableSchema.of("ReactorEvents", ("AgentId", DbType.INT), ("Time", DbType.INT),
                                 ("Event", DbType.STRING), ("Value", DbType.STRING))
+# TimeSeries tables written every step, resolved once (common.record_time_series writes the same tables).
+POWER = TableSchema.of("TimeSeriesPower", ("AgentId", DbType.INT), ("Time", DbType.INT), ("Value", DbType.DOUBLE),
+                       ("Units", DbType.STRING))
+SUPPLY_POWER = TableSchema.of("TimeSeriessupplyPOWER", ("AgentId", DbType.INT), ("Time", DbType.INT),
+                              ("Value", DbType.DOUBLE), ("Units", DbType.STRING))
 REACTOR_SIDE_PRODUCTS = TableSchema.of("ReactorSideProducts", ("AgentId", DbType.INT), ("Time", DbType.INT),
                                        ("Product", DbType.STRING), ("Value", DbType.DOUBLE))
 
@@ -215,19 +220,9 @@ When the reactor reaches the end of its lifetime, it will discharge all material
     def tick(self) -> None:
         ctx = self.context
         t = ctx.time
-        if self.lifetime != -1 and t > self.exit_time:
-            self._event("RETIRED", "")
-            if t == self.exit_time + 1:
-                n = self.n_assem_core if self.decom_transmute_all else math.ceil(self.n_assem_core / 2.0)
-                self._transmute(n)
-            core = self.core_buf
-            while core.count() > 0 and self._discharge():
-                pass
-            fresh, spent = self.fresh_buf, self.spent_buf
-            while fresh.count() > 0 and spent.space() >= self.assem_size:
-                spent.push(fresh.pop_front())
-            if self.check_decommission_condition():
-                ctx.sched_decom(self, t)
+        lifetime = self.lifetime
+        if lifetime != -1 and t >= self.enter_time + lifetime:  # retired: past exit_time
+            self._tick_retired(t)
             return
 
         step, cycle = self.cycle_step, self.cycle_time
@@ -254,10 +249,27 @@ When the reactor reaches the end of its lifetime, it will discharge all material
                         self.fuel_inrecipes[j] = self.recipe_change_in[i]
                         self.fuel_outrecipes[j] = self.recipe_change_out[i]
 
+    def _tick_retired(self, t: int) -> None:
+        self._event("RETIRED", "")
+        if t == self.exit_time + 1:
+            n = self.n_assem_core if self.decom_transmute_all else math.ceil(self.n_assem_core / 2.0)
+            self._transmute(n)
+        core = self.core_buf
+        while core.count() > 0 and self._discharge():
+            pass
+        fresh, spent = self.fresh_buf, self.spent_buf
+        while fresh.count() > 0 and spent.space() >= self.assem_size:
+            spent.push(fresh.pop_front())
+        if self.check_decommission_condition():
+            self.context.sched_decom(self, t)
+
     def tock(self) -> None:
-        if self.lifetime != -1 and self.context.time > self.exit_time:
+        ctx = self.context
+        t = ctx.time
+        lifetime = self.lifetime
+        if lifetime != -1 and t >= self.enter_time + lifetime:
             return
-        full = self.core_buf.count() == self.n_assem_core
+        full = len(self.core_buf) == self.n_assem_core
         if self.cycle_step >= self.cycle_time + self.refuel_time and full and self.discharged:
             self.discharged = False
             self.cycle_step = 0
@@ -265,14 +277,13 @@ When the reactor reaches the end of its lifetime, it will discharge all material
         if step == 0 and full:
             self._event("CYCLE_START", "")
         operating = full and 0 <= step < self.cycle_time
-        power = self.power_cap if operating else 0.0
-        record_time_series(self, "Power", power)
-        record_time_series(self, "supplyPOWER", power)
+        power = float(self.power_cap) if operating else 0.0
+        add = ctx.recorder.add
+        add(POWER, (self.id, t, power, ""))
+        add(SUPPLY_POWER, (self.id, t, power, ""))
         if self.hybrid_:
-            ctx = self.context
-            add = ctx.recorder.add
             for name, qty in zip(self.side_products, self.side_product_quantity, strict=False):
-                add(REACTOR_SIDE_PRODUCTS, (self.id, ctx.time, name, float(qty) if operating else 0.0))
+                add(REACTOR_SIDE_PRODUCTS, (self.id, t, name, float(qty) if operating else 0.0))
         if step > 0 or full:
             self.cycle_step = step + 1
 
@@ -336,9 +347,11 @@ When the reactor reaches the end of its lifetime, it will discharge all material
 
     # --- trading --------------------------------------------------------------------------
     def get_material_requests(self) -> list[RequestPortfolio]:
+        core_count = len(self.core_buf)
+        n_order = self.n_assem_core - core_count + self.n_assem_fresh - len(self.fresh_buf)
+        if n_order <= 0:  # the retirement limit below can only lower it
+            return []
         ctx = self.context
-        core_count = self.core_buf.count()
-        n_order = self.n_assem_core - core_count + self.n_assem_fresh - self.fresh_buf.count()
         exit_time = self.exit_time
         if exit_time != -1:
             t_left = exit_time - ctx.time + 1
@@ -382,7 +395,7 @@ When the reactor reaches the end of its lifetime, it will discharge all material
                 fresh.push(m)
 
     def get_material_bids(self, requests: dict[str, list[Request]]) -> list[BidPortfolio]:
-        if self.spent_buf.empty():
+        if not len(self.spent_buf):
             return []
         ports = []
         all_mats: dict[str, list[Material]] | None = None
