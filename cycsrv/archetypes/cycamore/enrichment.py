@@ -91,6 +91,8 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
         # Only reset when the facility trades, so a step without trades repeats the last values.
         self.intra_timestep_swu = 0.0
         self.intra_timestep_feed = 0.0
+        # composition id -> (U235 mass assay, U235+U238 mass fraction); compositions never change
+        self._assays: dict[int, tuple[float, float]] = {}
 
     def snapshot_inventories(self) -> dict[str, list[Resource]]:
         return {"inventory": self.feed_buf.items(), "tails": self.tails_buf.items()}
@@ -110,6 +112,14 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
     # --- phases ---------------------------------------------------------------------------
     def tick(self) -> None:
         self.current_swu_capacity = self.swu_capacity
+        self._assays.clear()
+
+    def _assay(self, m: Material) -> tuple[float, float]:
+        """(U235 mass assay, U235+U238 mass fraction) of `m`'s composition, remembered for the step."""
+        got = self._assays.get(m.comp.id)
+        if got is None:
+            got = self._assays[m.comp.id] = (uranium_assay_mass(m), uranium_mass_frac(m))
+        return got
 
     def tock(self) -> None:
         record_time_series(self, "EnrichmentSWU", self.intra_timestep_swu)
@@ -190,7 +200,7 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
             max_enrich = self.max_enrich
             for req in product_reqs:
                 target = req.target
-                enrich = uranium_assay_mass(target)  # type: ignore[arg-type]
+                enrich = self._assay(target)[0]  # type: ignore[arg-type]
                 if self._valid_request(target) and (  # type: ignore[arg-type]
                         enrich < max_enrich or abs(enrich - max_enrich) < ctx.eps):
                     comp = Composition.from_atom(ctx, {U235: atom_frac(target, U235),  # type: ignore[arg-type]
@@ -200,11 +210,11 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
             x_t = self.tails_assay
 
             def swu(offer: Resource) -> float:
-                return swu_required(offer.qty, x_f, uranium_assay_mass(offer), x_t)  # type: ignore[arg-type]
+                return swu_required(offer.qty, x_f, self._assay(offer)[0], x_t)  # type: ignore[arg-type]
 
             def natu(offer: Resource) -> float:
-                natu_req = feed_qty(offer.qty, x_f, uranium_assay_mass(offer), x_t)  # type: ignore[arg-type]
-                return natu_req / uranium_mass_frac(offer)  # type: ignore[arg-type]
+                assay, u_frac = self._assay(offer)  # type: ignore[arg-type]
+                return feed_qty(offer.qty, x_f, assay, x_t) / u_frac
 
             port.add_constraint(CapacityConstraint(self.swu_capacity, swu))
             port.add_constraint(CapacityConstraint(feed.quantity(), natu))
@@ -233,7 +243,7 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
         ctx = self.context
         buf = self.feed_buf
         x_f = self.feed_assay()
-        x_p = uranium_assay_mass(offer)
+        x_p = self._assay(offer)[0]
         swu = swu_required(qty, x_f, x_p, self.tails_assay)
         natu_req = feed_qty(qty, x_f, x_p, self.tails_assay)
         feed_req = natu_req / uranium_mass_frac(self._squashed_feed())

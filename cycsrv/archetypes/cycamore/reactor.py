@@ -269,7 +269,7 @@ When the reactor reaches the end of its lifetime, it will discharge all material
         lifetime = self.lifetime
         if lifetime != -1 and t >= self.enter_time + lifetime:
             return
-        full = len(self.core_buf) == self.n_assem_core
+        full = len(self.core_buf._items) == self.n_assem_core  # hot path: the deque's length directly
         if self.cycle_step >= self.cycle_time + self.refuel_time and full and self.discharged:
             self.discharged = False
             self.cycle_step = 0
@@ -347,8 +347,8 @@ When the reactor reaches the end of its lifetime, it will discharge all material
 
     # --- trading --------------------------------------------------------------------------
     def get_material_requests(self) -> list[RequestPortfolio]:
-        core_count = len(self.core_buf)
-        n_order = self.n_assem_core - core_count + self.n_assem_fresh - len(self.fresh_buf)
+        core_count = len(self.core_buf._items)  # hot path: the deques' lengths directly
+        n_order = self.n_assem_core - core_count + self.n_assem_fresh - len(self.fresh_buf._items)
         if n_order <= 0:  # the retirement limit below can only lower it
             return []
         ctx = self.context
@@ -395,7 +395,7 @@ When the reactor reaches the end of its lifetime, it will discharge all material
                 fresh.push(m)
 
     def get_material_bids(self, requests: dict[str, list[Request]]) -> list[BidPortfolio]:
-        if not len(self.spent_buf):
+        if not self.spent_buf._items:
             return []
         ports = []
         all_mats: dict[str, list[Material]] | None = None
