@@ -196,3 +196,22 @@ def test_reactor_is_a_commodity_producer_of_its_power():
 
     rows = run([reactor(cycle(1, 0, 1, 1, extra="<power_cap>7</power_cap>")), source("Src", "uox")], 1)
     assert agent(rows, "Rx").commodity_production() == {"power": (7, 7)}
+
+
+@pytest.mark.parametrize(("transmute_all", "n_spent"), [(False, 2), (True, 3)])
+def test_retiring_mid_cycle_transmutes_half_the_core_or_all(transmute_all, n_spent):
+    extra = f"<decom_transmute_all>{int(transmute_all)}</decom_transmute_all>"
+    rows = run([reactor(cycle(10, 1, 3, 1, extra=extra), lifetime=3), source("Src", "uox"), sink("Snk", "waste")], 6)
+    recipes = {r["Recipe"]: r["QualId"] for r in rows.table("Recipes")}
+    sent = [t["QualId"] for t in transactions(rows, sender="Rx")]
+    assert len(sent) == 3
+    assert sent.count(recipes["spentuox"]) == n_spent
+    transmuted = [r["Value"] for r in rows.table("ReactorEvents") if r["Event"] == "TRANSMUTE"]
+    assert transmuted == [f"{n_spent} assemblies"]
+
+
+def test_supply_is_recorded_once_per_fuel_entry_even_for_a_shared_outcommod():
+    rows = run([reactor(cycle(1, 0, 2, 2), fuels=(("uox", "waste"), ("mox", "waste"))),
+                source("S1", "uox", 1), source("S2", "mox", 1)], 2)
+    supply = [(r["Time"], r["Value"]) for r in rows.table("TimeSeriessupplywaste")]
+    assert supply == [(1, 2.0), (1, 2.0)]
