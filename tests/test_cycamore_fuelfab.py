@@ -20,6 +20,9 @@ RECIPES = """
   <nuclide><id>U235</id><comp>0.04</comp></nuclide><nuclide><id>U238</id><comp>0.96</comp></nuclide></recipe>
 <recipe><name>natu</name><basis>mass</basis>
   <nuclide><id>U235</id><comp>0.007</comp></nuclide><nuclide><id>U238</id><comp>0.993</comp></nuclide></recipe>
+<recipe><name>pustreambad</name><basis>mass</basis>
+  <nuclide><id>Pu239</id><comp>1</comp></nuclide><nuclide><id>Pu240</id><comp>10</comp></nuclide>
+  <nuclide><id>Pu241</id><comp>1</comp></nuclide><nuclide><id>Pu242</id><comp>1</comp></nuclide></recipe>
 <recipe><name>pustream</name><basis>mass</basis>
   <nuclide><id>Pu239</id><comp>100</comp></nuclide><nuclide><id>Pu240</id><comp>10</comp></nuclide>
   <nuclide><id>Pu241</id><comp>1</comp></nuclide><nuclide><id>Pu242</id><comp>1</comp></nuclide></recipe>
@@ -131,3 +134,17 @@ def test_prefs_must_match_commodities():
     bad = fuelfab(streams(1, 1) + "<fiss_commod_prefs><val>1</val><val>2</val></fiss_commod_prefs>")
     with pytest.raises(ValueError, match=r"FF.*2 fiss_commod_prefs values, expected 1"):
         run([bad], 1)
+
+
+def test_top_up_replaces_filler_when_the_fissile_stream_is_too_weak():
+    """Cycamore's SwapTopup: a weak Pu stream plus a strong top-up meet the request; no filler is used."""
+    extra = ("<fill_commods><val>natu</val></fill_commods><fill_recipe>natu</fill_recipe><fill_size>10000</fill_size>"
+             "<fiss_commods><val>pustreambad</val></fiss_commods><fiss_recipe>pustreambad</fiss_recipe>"
+             "<fiss_size>10000</fiss_size><topup_commod>pustream</topup_commod><topup_recipe>pustream</topup_recipe>"
+             "<topup_size>10000</topup_size><throughput>10000</throughput>")
+    rows = run([fuelfab(extra), source("P", "pustream"), source("PB", "pustreambad"), source("N", "natu"),
+                buyer(10, 2)], 3)
+    sold = transactions(rows, sender="FF")
+    assert len(sold) == 1 and sold[0]["Quantity"] == pytest.approx(10, abs=1e-8)
+    refill = [t["Commodity"] for t in transactions(rows, receiver="FF") if t["Time"] == 2]
+    assert "natu" not in refill and refill.count("pustream") == 1
