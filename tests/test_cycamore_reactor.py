@@ -215,3 +215,43 @@ def test_supply_is_recorded_once_per_fuel_entry_even_for_a_shared_outcommod():
                 source("S1", "uox", 1), source("S2", "mox", 1)], 2)
     supply = [(r["Time"], r["Value"]) for r in rows.table("TimeSeriessupplywaste")]
     assert supply == [(1, 2.0), (1, 2.0)]
+
+
+def test_fuel_shortage_delays_the_next_cycle_until_the_core_is_full(tmp_path):
+    """Cycamore's FuelShortage: 3 assemblies at t=0, 2 more at t=9, the last one at t=15."""
+    from cycsrv.archetypes.cycamore import ARCHETYPES
+    from cycsrv.kernel.simulation import Simulation
+
+    if "DeployInst" not in ARCHETYPES:
+        pytest.skip("needs cycamore DeployInst")
+    from mocksim import Rows
+
+    text = f"""<simulation>
+  <control><duration>50</duration><startmonth>1</startmonth><startyear>2000</startyear></control>
+  <archetypes><spec><lib>cycamore</lib><name>Reactor</name></spec><spec><lib>cycamore</lib><name>Source</name></spec>
+    <spec><lib>cycamore</lib><name>DeployInst</name></spec><spec><lib>agents</lib><name>NullRegion</name></spec>
+    <spec><lib>agents</lib><name>NullInst</name></spec></archetypes>
+  {reactor(cycle(7, 0, 3, 3))}
+  {source("First", "uox", lifetime=1)}{source("Second", "uox", 2, lifetime=1)}{source("Third", "uox")}
+  <region><name>Reg</name><config><NullRegion/></config>
+    <institution><name>Init</name><initialfacilitylist>
+      <entry><prototype>Rx</prototype><number>1</number></entry><entry><prototype>First</prototype><number>1</number>
+      </entry></initialfacilitylist><config><NullInst/></config></institution>
+    <institution><name>Later</name><config><DeployInst><prototypes><val>Second</val><val>Third</val></prototypes>
+      <build_times><val>9</val><val>15</val></build_times><n_build><val>1</val><val>1</val></n_build></DeployInst>
+      </config></institution></region>
+  {RECIPES}
+</simulation>"""
+    path = tmp_path / "input.xml"
+    path.write_text(text)
+    rows = Rows()
+    sim = Simulation.from_file(path, backends=[rows])
+    try:
+        sim.run()
+    finally:
+        sim.close()
+    times = [t["Time"] for t in rows.table("Transactions")]
+    assert sum(t < 15 for t in times) == 5
+    assert times.count(15) == 1
+    assert sum(t < 21 for t in times) == 6
+    assert times.count(22) == 3
