@@ -87,11 +87,13 @@ def test_requests_above_max_enrich_get_no_bid():
     assert [t["ReceiverId"] for t in transactions(rows, sender="Enr")] == [ids["B1"]]
 
 
-def test_feed_with_more_u235_is_preferred():
-    rows = run([enrichment("<max_feed_inventory>1</max_feed_inventory>"),
-                source("Dep", "feed", 1, "dep"), source("Nat", "feed", 1, "natu")], 1)
+@pytest.mark.parametrize(("order_prefs", "winner"), [(1, "Nat"), (0, "Dep")])
+def test_feed_with_more_u235_is_preferred(order_prefs, winner):
+    """Ranked, the natural feed wins; unranked, the equal preferences leave it to the solver's order."""
+    rows = run([enrichment(f"<max_feed_inventory>1</max_feed_inventory><order_prefs>{order_prefs}</order_prefs>"),
+                source("Nat", "feed", 1, "natu"), source("Dep", "feed", 1, "dep")], 1)
     ids = agent_ids(rows)
-    assert [t["SenderId"] for t in transactions(rows, receiver="Enr")] == [ids["Nat"]]
+    assert [t["SenderId"] for t in transactions(rows, receiver="Enr")] == [ids[winner]]
 
 
 def test_feed_without_u235_is_refused_unless_ranking_is_off():
