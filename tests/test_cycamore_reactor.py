@@ -255,3 +255,13 @@ def test_fuel_shortage_delays_the_next_cycle_until_the_core_is_full(tmp_path):
     assert times.count(15) == 1
     assert sum(t < 21 for t in times) == 6
     assert times.count(22) == 3
+
+
+def test_unknown_recipe_and_short_fuel_lists_are_refused_naming_the_reactor():
+    bad = reactor(cycle(1, 0, 1, 1)).replace("<fuel_outrecipes><val>spentuox</val>", "<fuel_outrecipes><val>nope</val>")
+    with pytest.raises(ValueError, match=r"Rx.*fuel_outrecipes 'nope' is not a recipe"):
+        run([bad, source("Src", "uox")], 1)
+    short = reactor(cycle(1, 0, 1, 1), fuels=(("uox", "waste"), ("mox", "waste"))).replace(
+        "<val>spentuox</val><val>spentuox</val>", "<val>spentuox</val>")
+    with pytest.raises(ValueError, match=r"Rx.*1 fuel_outrecipes values, expected 2"):
+        run([short, source("Src", "uox")], 1)

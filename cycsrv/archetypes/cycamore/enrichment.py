@@ -20,6 +20,7 @@ from cycsrv.archetypes.cycamore.enrichment_math import (
     uranium_assay_mass,
     uranium_mass_frac,
 )
+from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel.agent import Agent, Facility, PrefMap
 from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
 from cycsrv.kernel.resbuf import ResBuf, squash
@@ -106,6 +107,7 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
 
     def enter_notify(self) -> None:
         super().enter_notify()
+        check_recipe(self, "feed_recipe", self.feed_recipe)
         self.feed_buf.capacity = self.max_feed_inventory
         record_position(self)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cycsrv.archetypes.cycamore.common import LARGE, VERSION, latitude_var, longitude_var, record_position
+from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel import nucdata
 from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
@@ -189,6 +190,8 @@ The supplying of mixed material is constrained by available inventory quantities
             elif len(prefs) != len(commods):
                 raise self._error(f"{len(prefs)} {kind}_commod_prefs values, expected {len(commods)} (one per "
                                   f"{kind}_commods entry)")
+        for name in ("fill_recipe", "fiss_recipe", "topup_recipe"):
+            check_recipe(self, name, getattr(self, name))
         try:
             nucdata.has_simple_xs(U238, self.spectrum)
         except nucdata.NucDataError as exc:

@@ -11,6 +11,7 @@ from cycsrv.archetypes.cycamore.common import (
     record_position,
     record_time_series,
 )
+from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
 from cycsrv.kernel.resbuf import ResBuf
@@ -204,8 +205,16 @@ When the reactor reaches the end of its lifetime, it will discharge all material
             if len(getattr(self, name)) != n:
                 problems.append(f"{len(getattr(self, name))} {name} values, expected {n} (one per "
                                 "pref_change_times entry)")
+        n = len(self.fuel_incommods)
+        for name in ("fuel_inrecipes", "fuel_outcommods", "fuel_outrecipes", "fuel_prefs"):
+            if len(getattr(self, name)) != n:
+                problems.append(f"{len(getattr(self, name))} {name} values, expected {n} (one per "
+                                "fuel_incommods entry)")
         if problems:
             raise self._error("; ".join(problems))
+        for name in ("fuel_inrecipes", "fuel_outrecipes", "recipe_change_in", "recipe_change_out"):
+            for recipe in getattr(self, name):
+                check_recipe(self, name, recipe)
         self._uniq_outcommods = sorted(set(self.fuel_outcommods))
         record_position(self)
 

@@ -12,6 +12,7 @@ from cycsrv.archetypes.cycamore.common import (
     record_position,
     record_time_series,
 )
+from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
 from cycsrv.kernel.resbuf import ResBuf
@@ -116,6 +117,7 @@ The facility receives material into a feed inventory that it processes with a sp
 
     def enter_notify(self) -> None:
         super().enter_notify()
+        check_recipe(self, "feed_recipe", self.feed_recipe)
         eps = self.context.eps_rsrc
         self.feed_buf.capacity = self.feedbuf_size
         self.leftover_buf.capacity = self.leftoverbuf_size
