@@ -14,6 +14,7 @@ import numpy as np
 from cycsrv.kernel import tables
 from cycsrv.kernel.recorder import Datum, Recorder
 from cycsrv.kernel.resources import Composition
+from cycsrv.kernel.snapshot import record_inventories, record_state
 
 if TYPE_CHECKING:
     from cycsrv.kernel.agent import Agent
@@ -52,6 +53,7 @@ class Context:
         self.n_specs: Counter[str] = Counter()
         self.kill_requested = False
         self._counted: set[Agent] = set()
+        self._versions: set[str] = set()
         self._next_agent = 0
         self._next_state = 1
         self._next_obj = 1
@@ -137,9 +139,17 @@ class Context:
 
     # --- building and decommissioning -----------------------------------------------------
     def add_prototype(self, name: str, agent: Agent) -> None:
+        """Register `agent` as prototype `name`, recording it as Cyclus's `AddPrototype` does:
+        a state snapshot, a `Prototypes` row, and `AgentVersions` the first time a spec is seen."""
         if name in self.prototypes:
             raise KeyError(f"duplicate prototype name {name!r}")
         self.prototypes[name] = agent
+        record_state(self.recorder, agent, self.time)
+        record_inventories(self.recorder, agent, self.time)
+        self.recorder.add(tables.PROTOTYPES, (name, agent.id, agent.spec))
+        if agent.spec not in self._versions:
+            self._versions.add(agent.spec)
+            self.recorder.add(tables.AGENT_VERSIONS, (agent.spec, agent.version))
 
     def create_agent(self, prototype: str) -> Agent:
         """A new agent cloned from `prototype`."""

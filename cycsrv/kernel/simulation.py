@@ -8,13 +8,11 @@ after every step and then calling `on_step(t)`, the hook the server uses.
 from __future__ import annotations
 
 import gc
-import math
 import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from cycsrv import CYCLUS_VERSION
 from cycsrv.archetypes.registry import load_archetype
@@ -26,19 +24,12 @@ from cycsrv.kernel.infile import InputError, PrototypeSpec, SimSpec, load_input
 from cycsrv.kernel.nucdata import atomic_mass
 from cycsrv.kernel.recorder import Recorder
 from cycsrv.kernel.resources import Composition, normalize
+from cycsrv.kernel.snapshot import record_inventories, record_state
 from cycsrv.kernel.timer import record_finish, run_step
-from cycsrv.store.schema import Backend, DbType, TableSchema
+from cycsrv.store.schema import Backend
 
 DBL_MAX = 1.7976931348623157e308
 StepHook = Callable[[int], None]
-
-
-def agent_state_table(spec: str) -> str:
-    """`AgentState<sanitised spec>Info`, e.g. `:agents:Source` -> `AgentState_agents_SourceInfo`."""
-    clean = spec
-    for ch in "/-:.":
-        clean = clean.replace(ch, "_")
-    return f"AgentState{clean}Info"
 
 
 class Simulation:
@@ -55,8 +46,6 @@ class Simulation:
         self.time = -1
         self.finished = False
         self.archetypes: dict[str, type[Agent]] = {}
-        self._state_schemas: dict[type[Agent], TableSchema] = {}
-        self._versions_recorded: set[str] = set()
         self._load()
 
     @classmethod
@@ -145,17 +134,11 @@ class Simulation:
         agent.prototype = proto.name
         agent.lifetime = proto.lifetime
         agent.configure(values)
-        self._record_state(agent, 0)
-        self._record_state(agent, 0)
-        self._record_inventories(agent, 0)
+        record_state(self.recorder, agent, 0)  # the input's values, as Cyclus's InfileToDb writes them
         if proto.name in ctx.prototypes:
             raise InputError(proto.location.file, proto.location.line,
                              f"duplicate prototype name {proto.name!r}")
         ctx.add_prototype(proto.name, agent)
-        self.recorder.add(tables.PROTOTYPES, (proto.name, agent.id, spec))
-        if spec not in self._versions_recorded:
-            self._versions_recorded.add(spec)
-            self.recorder.add(tables.AGENT_VERSIONS, (spec, cls.version))
         return agent
 
     def _build_initial(self, prototype: str, parent: Agent | None) -> Agent:
@@ -222,32 +205,13 @@ class Simulation:
             ctx.restore_counters(saved)
 
     # --- snapshots --------------------------------------------------------------------------
-    def _state_schema(self, agent: Agent) -> TableSchema:
-        cls = type(agent)
-        schema = self._state_schemas.get(cls)
-        if schema is None:
-            fields: list[tuple[str, DbType]] = [("AgentId", DbType.INT), ("SimTime", DbType.INT)]
-            fields += [(name, var.dbtype) for name, var in cls.state_vars.items()]
-            schema = self._state_schemas[cls] = TableSchema.of(agent_state_table(agent.spec), *fields)
-        return schema
-
-    def _record_state(self, agent: Agent, t: int) -> None:
-        add = self.recorder.add
-        add(tables.AGENT_STATE_AGENT, (agent.id, t, agent.prototype, agent.lifetime))
-        add(self._state_schema(agent), (agent.id, t, *(_plain(getattr(agent, n)) for n in agent.state_vars)))
-
-    def _record_inventories(self, agent: Agent, t: int) -> None:
-        for name, resources in agent.snapshot_inventories().items():
-            for r in resources:
-                self.recorder.add(tables.AGENT_STATE_INVENTORIES, (agent.id, t, name, r.state_id))
-
     def _snapshot(self, t: int) -> None:
         ctx, add = self.context, self.recorder.add
         add(tables.SNAPSHOTS, (t,))
         for aid in sorted(ctx.agents):
             agent = ctx.agents[aid]
-            self._record_state(agent, t)
-            self._record_inventories(agent, t)
+            record_state(self.recorder, agent, t)
+            record_inventories(self.recorder, agent, t)
         for name, next_id in ctx.next_ids():
             add(tables.NEXT_IDS, (t, name, next_id))
 
@@ -294,12 +258,3 @@ class Simulation:
     def close(self) -> None:
         """Flush and close every backend."""
         self.recorder.close()
-
-
-def _plain(value: Any) -> Any:
-    """State values as the recorder stores them (sets become sorted lists)."""
-    if isinstance(value, set):
-        return sorted(value)
-    if isinstance(value, float) and math.isnan(value):
-        return value
-    return value
