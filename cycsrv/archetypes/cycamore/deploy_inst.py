@@ -1,0 +1,79 @@
+"""cycamore:DeployInst — builds prototypes on a fixed schedule, with optional lifetimes."""
+
+from __future__ import annotations
+
+from cycsrv.archetypes.cycamore.common import VERSION, latitude_var, longitude_var, record_position
+from cycsrv.archetypes.cycamore.producers import ProducerManager
+from cycsrv.kernel.agent import Agent, Institution
+from cycsrv.kernel.statevar import StateVar
+
+
+class DeployInst(Institution):
+    """Builds and manages agents (facilities) according to a manually specified deployment schedule. Deployed agents are automatically decommissioned at the end of their lifetime. Deployed and decommissioned agents are registered and unregistered with a region. The user specifies a list of prototypes for each and corresponding build times, number to build, and (optionally) lifetimes. The same prototype can be specified multiple times with any combination of the same or different build times, build number, and lifetimes."""
+
+    cpp_name = "cycamore::DeployInst"
+    version = VERSION
+    parents = ("cyclus::Institution", "cyclus::toolkit::CommodityProducerManager", "cyclus::toolkit::Position")
+    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Ider", "cyclus::Institution",
+                   "cyclus::StateWrangler", "cyclus::TimeListener",
+                   "cyclus::toolkit::AgentManaged", "cyclus::toolkit::CommodityProducerManager",
+                   "cyclus::toolkit::Position")
+
+    prototypes = StateVar(["std::vector", "std::string"], doc="Ordered list of prototypes to build.",
+                          uitype=["oneormore", "prototype"], uilabel="Prototypes to deploy")
+    build_times = StateVar(["std::vector", "int"], uilabel="Deployment times",
+                           doc="Time step on which to deploy agents given in prototype list (same order).")
+    n_build = StateVar(["std::vector", "int"], uilabel="Number to deploy",
+                       doc="Number of each prototype given in prototype list that should be deployed "
+                           "(same order).")
+    lifetimes = StateVar(["std::vector", "int"], default=[], uilabel="Lifetimes",
+                         doc="Lifetimes for each prototype in prototype list (same order). These lifetimes "
+                             "override the lifetimes in the original prototype definition. If unspecified, "
+                             "lifetimes from the original prototype definitions are used. Although a new "
+                             "prototype is created in the Prototypes table for each lifetime with the suffix "
+                             "'_life_[lifetime]', all deployed agents themselves will have the same original "
+                             "prototype name (and so will the Agents tables).")
+    latitude = latitude_var()
+    longitude = longitude_var()
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.producer_manager = ProducerManager()
+
+    def build(self, parent: Agent | None) -> None:
+        super().build(parent)
+        ctx = self.context
+        added: set[str] = set()
+        for i, proto in enumerate(self.prototypes):
+            name = proto
+            if len(self.lifetimes) == len(self.prototypes):
+                clone = ctx.create_agent(proto)  # takes an agent id even if the lifetime is unchanged
+                life = self.lifetimes[i]
+                if clone.lifetime != life:
+                    clone.lifetime = life
+                    name = f"{proto}_life_forever" if life == -1 else f"{proto}_life_{life}"
+                    if name not in added and name not in ctx.prototypes:
+                        added.add(name)
+                        ctx.add_prototype(name, clone)
+            for _ in range(self.n_build[i]):
+                ctx.sched_build(self, name, self.build_times[i])
+
+    def enter_notify(self) -> None:
+        super().enter_notify()
+        n = len(self.prototypes)
+        for var in ("build_times", "n_build"):
+            if len(getattr(self, var)) != n:
+                raise ValueError(f"prototype {self.prototype!r} has {len(getattr(self, var))} {var} vals, "
+                                 f"expected {n}")
+        if self.lifetimes and len(self.lifetimes) != n:
+            raise ValueError(f"prototype {self.prototype!r} has {len(self.lifetimes)} lifetimes vals, expected {n}")
+        record_position(self)
+
+    def build_notify(self, child: Agent) -> None:
+        self.producer_manager.register(child)
+
+    def decom_notify(self, child: Agent) -> None:
+        self.producer_manager.unregister(child)
+
+
+ARCHETYPE = DeployInst
