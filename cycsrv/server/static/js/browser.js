@@ -93,8 +93,8 @@ export class TableBrowser {
     this.status.className = "tb-status";
     let reply;
     try {
-      // The in-memory backend keeps only registered tables: register before asking.
-      if (this.store.registry && !this.store.registry.includes(table)) {
+      // A non-empty registry keeps only the tables it names: register before asking.
+      if (this.store.registry?.length && !this.store.registry.includes(table)) {
         await this.conn.request("register_tables", { tables: [table] });
       }
       reply = await this.conn.request("table_data", params);

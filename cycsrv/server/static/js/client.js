@@ -127,10 +127,10 @@ export class Connection extends EventTarget {
 
   receiveError(message) {
     const text = message.data?.message ?? JSON.stringify(message.data);
-    // The error's params are what we sent (when the server could parse it): fail that request.
-    const sent = message.params;
-    if (sent && typeof sent === "object" && typeof sent.event === "string" && REPLY_EVENT[sent.event]) {
-      const key = replyKey(REPLY_EVENT[sent.event], sent.params);
+    // An error names the event it answers (data.event) and carries the params that were sent.
+    const sentEvent = message.data?.event;
+    if (typeof sentEvent === "string" && REPLY_EVENT[sentEvent]) {
+      const key = replyKey(REPLY_EVENT[sentEvent], message.params);
       const waiters = this.pending.get(key);
       if (waiters?.length) {
         waiters.shift().reject(new ServerError(text, message));

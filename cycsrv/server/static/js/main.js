@@ -82,7 +82,10 @@ class Dashboard {
   }
 
   onServerEvent(message) {
-    if (message.event === "loaded") this.store.loadedEvent = true;
+    if (message.event === "loaded") {
+      this.store.loadedEvent = true;
+      this.conn.request("table_names_request").catch(() => {});
+    }
     if (message.event === "registry") {
       this.store.registry = Array.isArray(message.data) ? message.data : [];
       this.browser.renderTableList();
@@ -124,6 +127,7 @@ class Dashboard {
   /** Register every table the dashboard polls that the in-memory backend does not keep yet. */
   async registerTracked() {
     const registry = this.store.registry ?? [];
+    if (!registry.length) return;  // an empty registry means every table is kept
     const missing = Object.keys(this.store.trackedTables()).filter((t) => !registry.includes(t));
     if (missing.length) await this.conn.request("register_tables", { tables: missing });
   }

@@ -33,6 +33,8 @@ export function plotSpecs(store) {
   const flows = store.flows();
   const traded = aligned(flows, (f) => f.commodity, (f) => f.time, (f) => f.quantity, last, 0);
   specs.push({ key: "traded", title: "Material traded per time step, by commodity", unit: flows[0]?.units ?? "kg", ...traded });
+  const shipped = aligned(flows, (f) => f.sender, (f) => f.time, (f) => f.quantity, last, 0);
+  specs.push({ key: "shipped", title: "Material shipped per time step, by sending prototype", unit: flows[0]?.units ?? "kg", ...shipped });
 
   const exits = store.exits();
   const facilities = store.rows("AgentEntry").filter((a) => a.Kind === "Facility");

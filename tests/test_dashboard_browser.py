@@ -1,0 +1,256 @@
+"""The dashboard in headless Chromium against a real `cycsrv serve` of the bundled example.
+
+Needs Debian's `chromium` and Playwright for Python (`pip install playwright`; the browser
+Playwright downloads is never used). Without them these tests skip and say what is missing.
+The tests share one server and one page and run in file order: load, pause, unpause, browse,
+then shut down from the page and watch it reconnect to a new server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trio
+from trio_websocket import open_websocket_url
+
+CHROMIUM = os.environ.get("CYCSRV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+EXAMPLE = Path(__file__).resolve().parents[1] / "cycsrv" / "examples" / "source_to_sink.xml"
+#: Each time step sleeps this long (a repeating action) so a person, or a test, can watch it.
+STEP_SLEEP = "0.2"
+WAIT_MS = 15_000
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set CYCSRV_CHROMIUM)",
+                allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workdir: Path, ws_port: int, http_port: int) -> subprocess.Popen[str]:
+    """`cycsrv serve` of the example, returned once the dashboard answers HTTP."""
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cycsrv", "serve", str(EXAMPLE), "-p", str(ws_port), "--http-port", str(http_port),
+         "--heartbeat", "1", "-r", "sleep", f"n={STEP_SLEEP}"],
+        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"cycsrv serve exited with {proc.returncode}: {proc.stderr.read()}")
+        try:
+            with socket.create_connection(("127.0.0.1", http_port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail("cycsrv serve did not open its dashboard port within 20 s")
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class Site:
+    """The running server and the page showing it."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.ws_port = free_port()
+        self.http_port = free_port()
+        self.proc = start_server(workdir, self.ws_port, self.http_port)
+        self.page_errors: list[str] = []
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
+
+    def table_data(self, table: str, conds: list[list[object]] | None = None) -> dict[str, object]:
+        """Ask the server directly, as a script would, for a table in split orient."""
+
+        async def ask() -> dict[str, object]:
+            async with open_websocket_url(self.ws_url) as ws:
+                await ws.send_message(json.dumps({"event": "table_data", "params": {"table": table, "conds": conds}}))
+                while True:
+                    reply = json.loads(await ws.get_message())
+                    if reply["event"] == "table_data" and reply["params"]["table"] == table:
+                        return reply["data"]
+
+        return trio.run(ask)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    site = Site(tmp_path_factory.mktemp("dashboard"))
+    yield site
+    stop_server(site.proc)
+
+
+@pytest.fixture(scope="module")
+def page(site: Site) -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
+        page.on("pageerror", lambda exc: site.page_errors.append(str(exc)))
+        page.goto(f"http://127.0.0.1:{site.http_port}/")
+        yield page
+        browser.close()
+
+
+def js_text(value: object) -> str:
+    """How JavaScript's String() shows a JSON value (1000.0 parses to 1000)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
+
+
+def step(page) -> int:
+    text = page.text_content("#time-step")
+    return int(text) if text and text.isdigit() else -1
+
+
+def wait_for_steady_step(page, quiet_s: float = 1.2) -> int:
+    """The shown time step once it has not changed for `quiet_s` seconds."""
+    last, since = step(page), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        page.wait_for_timeout(200)
+        now = step(page)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
+def test_page_loads_and_connects(page, site):
+    page.wait_for_selector("#conn[data-state='open']")
+    page.wait_for_selector("#heartbeat[data-state='ok']")
+    assert page.text_content("#sim-state") == "not loaded"
+    assert page.text_content("#ws-url").startswith(site.ws_url)
+    assert site.page_errors == []
+
+
+def test_load_starts_the_simulation_and_time_advances(page, site):
+    page.click("#btn-load")
+    page.wait_for_function("() => Number(document.querySelector('#time-step').textContent) >= 3")
+    first = step(page)
+    page.wait_for_function(f"() => Number(document.querySelector('#time-step').textContent) > {first}")
+    assert page.text_content("#sim-state") == "running"
+    assert page.text_content("#duration") == "120"
+    assert page.text_content("#sim-date").startswith("2030-")
+
+
+def test_pause_stops_time(page, site):
+    page.click("#btn-pause")
+    page.wait_for_selector("#sim-state[data-state='paused']")
+    held = wait_for_steady_step(page)
+    page.wait_for_timeout(1500)
+    assert step(page) == held
+    # the server agrees: no transaction after the step the page shows
+    data = site.table_data("Transactions", [["Time", ">", held]])
+    assert data["data"] == []
+    assert page.is_disabled("#btn-pause") and page.is_enabled("#btn-unpause")
+
+
+def test_unpause_resumes(page, site):
+    held = step(page)
+    page.click("#btn-unpause")
+    page.wait_for_function(f"() => Number(document.querySelector('#time-step').textContent) > {held}")
+    assert page.text_content("#sim-state") == "running"
+
+
+def test_plots_have_points(page, site):
+    page.wait_for_selector("figure[data-plot='traded'] canvas")
+    points = int(page.get_attribute("figure[data-plot='traded']", "data-points"))
+    assert points > 3
+    assert "natl_u" in page.text_content("figure[data-plot='traded'] .u-legend")
+    assert "SmallMine" in page.text_content("figure[data-plot='shipped'] .u-legend")
+
+
+def test_agent_tree_and_flow_matrix(page, site):
+    tree = page.text_content("#agents-tree")
+    for name in ("World", "Utility", "Mine", "SmallMine", "Mill"):
+        assert name in tree
+    page.wait_for_selector("#flow-matrices figure[data-commodity='natl_u']")
+    matrix = page.text_content("#flow-matrices")
+    assert "Mine" in matrix and "Mill" in matrix
+
+
+def test_table_browser_shows_the_rows_table_data_gives(page, site):
+    page.select_option("#tb-table", "Transactions")
+    page.click("text=+ condition")
+    page.fill(".cond-field", "Time")
+    page.select_option(".cond-op", "<")
+    page.fill(".cond-value", "3")
+    page.click("#tb-fetch")
+    page.wait_for_selector("#tb-result tbody tr")
+    shown_cols = page.eval_on_selector_all("#tb-result thead th", "ths => ths.map(t => t.textContent)")
+    shown = page.eval_on_selector_all(
+        "#tb-result tbody tr", "trs => trs.map(tr => [...tr.children].map(c => c.textContent))")
+    expected = site.table_data("Transactions", [["Time", "<", 3]])
+    assert shown_cols == ["index", *expected["columns"]]
+    as_text = [[js_text(i), *(js_text(v) for v in row)]
+               for i, row in zip(expected["index"], expected["data"], strict=True)]
+    assert shown == as_text[:25]
+    assert len(expected["data"]) == 6
+    assert page.text_content("#tb-range") == "rows 1\u20136 of 6"
+
+
+def test_table_browser_other_orient(page, site):
+    page.select_option("#tb-orient", "records")
+    page.click("#tb-fetch")
+    page.wait_for_selector("#tb-status:has-text('records')")
+    assert page.text_content("#tb-range") == "rows 1\u20136 of 6"
+    page.select_option("#tb-orient", "split")
+
+
+def test_server_errors_are_shown(page, site):
+    page.fill(".cond-field", "NoSuchColumn")
+    page.click("#tb-fetch")
+    page.wait_for_selector("#errors:not([hidden]) .error-message")
+    assert "NoSuchColumn" in page.text_content("#errors")
+    assert "failed" in page.text_content("#tb-status")
+
+
+def test_shutdown_asks_first_then_the_page_shows_the_lost_connection_and_reconnects(page, site):
+    page.click("#btn-shutdown")
+    page.wait_for_selector("#shutdown-dialog[open]")
+    page.click("#shutdown-dialog button[value='cancel']")
+    assert site.proc.poll() is None
+    page.click("#btn-shutdown")
+    page.click("#shutdown-now")
+    page.wait_for_selector("#conn[data-state='lost']")
+    assert "reconnecting" in page.text_content("#conn-detail")
+    site.proc.wait(timeout=10)
+    site.proc = start_server(site.workdir, site.ws_port, site.http_port)
+    page.wait_for_selector("#conn[data-state='open']")
+    page.wait_for_selector("#sim-state[data-state='idle']")
+    assert page.text_content("#sim-state") == "not loaded"
+    assert site.page_errors == []
