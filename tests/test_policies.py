@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cycsrv.kernel.agent import Facility
+from cycsrv.kernel.agent import Facility, overrides
 from cycsrv.kernel.context import Context
-from cycsrv.kernel.exchange import Request, RequestPortfolio, _overrides
+from cycsrv.kernel.exchange import Request, RequestPortfolio
 from cycsrv.kernel.policies import MatlBuyPolicy, MatlSellPolicy, TotalInvTracker
 from cycsrv.kernel.random import FixedDist
 from cycsrv.kernel.recorder import Recorder
@@ -59,7 +59,7 @@ def test_requests_come_from_the_policy_and_trade_for_its_manager(world):
     (port,) = pol.get_material_requests()
     assert port.requests[0].requester is pol
     assert pol.manager is fac and (pol.manager.id, pol.trader_seq) == (fac.id, 3)
-    assert _overrides(pol, "get_material_requests") and not _overrides(pol, "get_material_bids")
+    assert overrides(pol, "get_material_requests") and not overrides(pol, "get_material_bids")
 
 
 def test_start_and_stop_register_once(world):

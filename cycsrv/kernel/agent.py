@@ -191,6 +191,21 @@ class Agent:
         return None
 
 
+_OVERRIDES: dict[tuple[type, str], bool] = {}
+
+
+def overrides(obj: object, hook: str) -> bool:
+    """True when `obj`'s class defines `hook` itself rather than keeping Agent's no-op.
+
+    The kernel skips agents that keep a no-op hook; the answer is cached per class.
+    """
+    key = (type(obj), hook)
+    found = _OVERRIDES.get(key)
+    if found is None:
+        found = _OVERRIDES[key] = getattr(type(obj), hook) is not getattr(Agent, hook)
+    return found
+
+
 class Facility(Agent):
     """An agent that trades resources and ticks; lives under an institution."""
 
@@ -234,7 +249,7 @@ class Institution(Agent):
     def tock(self) -> None:
         ctx = self.context
         t = ctx.time
-        for child in sorted(self.children, key=lambda a: a.id):
+        for child in list(self.children):  # built in id order, so already sorted by id
             if child.lifetime != -1 and t >= child.exit_time:
                 if not isinstance(child, Facility) or child.check_decommission_condition():
                     ctx.sched_decom(child, t)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cycsrv.kernel import tables
+from cycsrv.kernel.agent import overrides
 from cycsrv.kernel.recorder import Datum, Recorder
 from cycsrv.kernel.resources import Composition
 from cycsrv.kernel.snapshot import record_inventories, record_state
@@ -54,6 +55,7 @@ class Context:
         self.kill_requested = False
         self._counted: set[Agent] = set()
         self._versions: set[str] = set()
+        self._traders_by_hook: dict[str, list[Agent]] = {}
         self._next_agent = 0
         self._next_state = 1
         self._next_obj = 1
@@ -207,13 +209,35 @@ class Context:
             self.n_prototypes[agent.prototype] += 1
             self.n_specs[agent.spec] += 1
 
+    def clear_registrations(self) -> None:
+        """Forget every trader, time listener and live-agent count (before re-entering agents)."""
+        self.traders.clear()
+        self._traders_by_hook.clear()
+        self.time_listeners.clear()
+        self.n_prototypes.clear()
+        self.n_specs.clear()
+        self._counted.clear()
+
     def register_trader(self, trader: Agent) -> None:
         if trader not in self.traders:
             self.traders.append(trader)
+            self._traders_by_hook.clear()
 
     def unregister_trader(self, trader: Agent) -> None:
         if trader in self.traders:
             self.traders.remove(trader)
+            self._traders_by_hook.clear()
+
+    def traders_for(self, hook: str) -> list[Agent]:
+        """Traders that implement exchange `hook`, in Cyclus's query order (cached until the
+        set of traders changes)."""
+        found = self._traders_by_hook.get(hook)
+        if found is None:
+            from cycsrv.kernel.exchange import trader_key
+
+            found = [t for t in sorted(self.traders, key=trader_key) if overrides(t, hook)]
+            self._traders_by_hook[hook] = found
+        return found
 
     def register_time_listener(self, agent: Agent) -> None:
         if agent not in self.time_listeners:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from cycsrv.kernel import tables
+from cycsrv.kernel.agent import overrides
 from cycsrv.kernel.resources import Resource
 
 if TYPE_CHECKING:
@@ -293,20 +294,6 @@ def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, f
     return matches
 
 
-_OVERRIDES: dict[tuple[type, str], bool] = {}
-
-
-def _overrides(obj: object, name: str) -> bool:
-    """True when `obj`'s class defines trading hook `name` itself (not the no-op default)."""
-    key = (type(obj), name)
-    found = _OVERRIDES.get(key)
-    if found is None:
-        from cycsrv.kernel.agent import Agent
-
-        found = _OVERRIDES[key] = getattr(type(obj), name) is not getattr(Agent, name)
-    return found
-
-
 def _unit_caps(constraints: list[CapacityConstraint]) -> list[float] | None:
     """The unit capacities every offer has against `constraints`, when no converter is involved."""
     if all(c.converter is None for c in constraints):
@@ -314,14 +301,12 @@ def _unit_caps(constraints: list[CapacityConstraint]) -> list[float] | None:
     return None
 
 
-def run_exchange(ctx: Context, traders: Iterable[Trader], hooks: tuple[str, ...]) -> None:
+def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
     """One complete exchange for one resource type."""
     req_name, bid_name, trade_name, accept_name, adjust_name = hooks
-    traders = list(traders)
     req_ports: list[RequestPortfolio] = []
-    for t in traders:
-        if _overrides(t, req_name):
-            req_ports.extend(getattr(t, req_name)())
+    for t in ctx.traders_for(req_name):
+        req_ports.extend(getattr(t, req_name)())
     if not req_ports:
         return
     commod_requests: dict[str, list[Request]] = {}
@@ -329,9 +314,8 @@ def run_exchange(ctx: Context, traders: Iterable[Trader], hooks: tuple[str, ...]
         for r in rp.requests:
             commod_requests.setdefault(r.commodity, []).append(r)
     bid_ports: list[BidPortfolio] = []
-    for t in traders:
-        if _overrides(t, bid_name):
-            bid_ports.extend(getattr(t, bid_name)(commod_requests))
+    for t in ctx.traders_for(bid_name):
+        bid_ports.extend(getattr(t, bid_name)(commod_requests))
 
     # preferences: request -> bid -> pref, adjusted by requester, institution, region
     prefs: dict[Request, dict[Bid, float]] = {}
@@ -347,15 +331,15 @@ def run_exchange(ctx: Context, traders: Iterable[Trader], hooks: tuple[str, ...]
             rp_map[b] = r.preference if pref != pref else pref
     if not prefs:
         return
-    for requester in sorted(by_requester, key=_trader_key):
+    for requester in sorted(by_requester, key=trader_key):
         pmap = by_requester[requester]
         adjusted = False
-        if _overrides(requester, adjust_name):
+        if overrides(requester, adjust_name):
             getattr(requester, adjust_name)(pmap)
             adjusted = True
         agent = requester.manager.parent
         while agent is not None:
-            if _overrides(agent, adjust_name):
+            if overrides(agent, adjust_name):
                 getattr(agent, adjust_name)(pmap)
                 adjusted = True
             agent = agent.parent
@@ -409,7 +393,7 @@ def execute_trades(ctx: Context, trades: list[Trade], prefs: dict[Request, dict[
         by_supplier.setdefault(tr.bid.bidder, []).append(tr)
     by_requester: dict[Trader, list[tuple[Trade, Resource]]] = {}
     by_pair: dict[tuple[Trader, Trader], list[tuple[Trade, Resource]]] = {}
-    for supplier in sorted(by_supplier, key=_trader_key):
+    for supplier in sorted(by_supplier, key=trader_key):
         for tr, rsrc in getattr(supplier, trade_name)(by_supplier[supplier]):
             requester = tr.request.requester
             by_requester.setdefault(requester, []).append((tr, rsrc))
@@ -417,7 +401,7 @@ def execute_trades(ctx: Context, trades: list[Trade], prefs: dict[Request, dict[
     add = ctx.recorder.add
     eps_rsrc = ctx.eps_rsrc
     time = ctx.time
-    for (supplier, requester) in sorted(by_pair, key=lambda p: (_trader_key(p[0]), _trader_key(p[1]))):
+    for (supplier, requester) in sorted(by_pair, key=lambda p: (trader_key(p[0]), trader_key(p[1]))):
         for tr, rsrc in by_pair[(supplier, requester)]:
             if rsrc.qty > eps_rsrc:
                 bid = tr.bid
@@ -427,9 +411,10 @@ def execute_trades(ctx: Context, trades: list[Trade], prefs: dict[Request, dict[
                     ctx.next_transaction_id(), supplier.manager.id, requester.manager.id, rsrc.state_id,
                     tr.request.commodity, time, 1.0 / bidpref, 1.0 / adjpref,
                 ))
-    for requester in sorted(by_requester, key=_trader_key):
+    for requester in sorted(by_requester, key=trader_key):
         getattr(requester, accept_name)(by_requester[requester])
 
 
-def _trader_key(t: Trader) -> tuple[int, int]:
+def trader_key(t: Trader) -> tuple[int, int]:
+    """Cyclus's trader order: by managing agent id, then (for several traders per agent) creation."""
     return (t.manager.id, t.trader_seq)

@@ -191,11 +191,7 @@ class Simulation:
         ctx = self.context
         saved = ctx.save_counters()
         self.recorder.enabled = False
-        ctx.traders.clear()
-        ctx.time_listeners.clear()
-        ctx.n_prototypes.clear()
-        ctx.n_specs.clear()
-        ctx._counted.clear()
+        ctx.clear_registrations()
         ctx.rng.seed(ctx.seed)  # Cyclus reseeds when it re-creates the simulation, before EnterNotify
         try:
             for aid in sorted(ctx.agents):

@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cycsrv.kernel import tables
-from cycsrv.kernel.agent import Agent
+from cycsrv.kernel.agent import overrides
 from cycsrv.kernel.context import Context
 from cycsrv.kernel.exchange import MATERIAL_HOOKS, PRODUCT_HOOKS, run_exchange
 from cycsrv.kernel.inventory import record_explicit_inventory
 
 StepHook = Callable[[int], None]
-
-
-def _overrides(agent: Agent, name: str) -> bool:
-    return getattr(type(agent), name) is not getattr(Agent, name)
 
 
 def do_build(ctx: Context, t: int) -> None:
@@ -42,15 +38,15 @@ def run_step(ctx: Context, t: int, *, explicit_inventory: bool = False, compact:
     for agent in list(ctx.time_listeners):
         if agent.alive:
             agent.tick()
-    run_exchange(ctx, sorted(ctx.traders, key=lambda a: (a.manager.id, a.trader_seq)), MATERIAL_HOOKS)
-    run_exchange(ctx, sorted(ctx.traders, key=lambda a: (a.manager.id, a.trader_seq)), PRODUCT_HOOKS)
+    run_exchange(ctx, MATERIAL_HOOKS)
+    run_exchange(ctx, PRODUCT_HOOKS)
     for agent in list(ctx.time_listeners):
         if agent.alive:
             agent.tock()
     if explicit_inventory or compact:
         record_explicit_inventory(ctx, full=explicit_inventory, compact=compact)
     for agent in sorted(ctx.time_listeners, key=lambda a: a.id):
-        if _overrides(agent, "decision"):
+        if overrides(agent, "decision"):
             agent.decision()
     do_decom(ctx, t)
 
