@@ -6,10 +6,16 @@ import { isTimeSeries } from "./store.js";
 
 export const PALETTE = ["#2f6fdf", "#e0672b", "#2ca02c", "#b03aa8", "#c79a00", "#17becf", "#d62728", "#7f7f7f", "#8c564b", "#1f3f7f"];
 
-/** "TimeSeriesPower" -> "Power", "TimeSeriessupplyuox" -> "supply uox" is not knowable; keep the rest verbatim. */
-function seriesTitle(table) {
-  return table.slice("TimeSeries".length) || table;
+/** A readable name for a TimeSeries table: "TimeSeriesPower" -> "Power", "TimeSeriessupplyuox" -> "supply · uox". */
+export function seriesTitle(table) {
+  const rest = table.slice("TimeSeries".length) || table;
+  const m = /^(supply|demand)(.+)$/.exec(rest);
+  return m ? `${m[1]} · ${m[2]}` : rest;
 }
+
+/** TimeSeries tables plotted before the user picks: the ones people look at first. */
+const FAVOURITES = ["TimeSeriesPower", "TimeSeriesEnrichmentSWU", "TimeSeriesEnrichmentFeed"];
+const DEFAULT_SHOWN = 3;
 
 /** Sum `value(row)` per (group(row), time) into aligned arrays over time steps 0..last. */
 function aligned(rows, group, time, value, last, fillValue) {
@@ -27,7 +33,7 @@ function aligned(rows, group, time, value, last, fillValue) {
 }
 
 /** Every plot the current data supports: [{key, title, unit, labels, ys}]. */
-export function plotSpecs(store) {
+export function plotSpecs(store, shownSeries = null) {
   const last = Math.max(store.latestTime ?? 0, 0);
   const specs = [];
   const flows = store.flows();
@@ -45,15 +51,36 @@ export function plotSpecs(store) {
     for (let t = Math.max(a.EnterTime, 0); t <= end; t++) counts.get(a.Prototype)[t] += 1;
   }
   const labels = [...counts.keys()].sort();
-  specs.push({ key: "facilities", title: "Facilities operating, by prototype", unit: "count", labels, ys: labels.map((l) => counts.get(l)) });
+  specs.push({ key: "facilities", title: "Facilities operating, by prototype (stacked)", unit: "", stacked: true,
+    labels, ys: labels.map((l) => counts.get(l)) });
 
   const agents = store.agents();
   for (const table of [...store.tables.keys()].filter(isTimeSeries).sort()) {
+    if (shownSeries && !shownSeries.has(table)) continue;
     const series = aligned(store.rows(table), (r) => agents.get(r.AgentId)?.Prototype ?? `#${r.AgentId}`,
       (r) => r.Time, (r) => r.Value, last, null);
-    specs.push({ key: table, title: `${seriesTitle(table)} (${table}), by prototype`, unit: "", ...series });
+    specs.push({ key: table, title: `${seriesTitle(table)}, by prototype`, unit: "", ...series });
   }
   return specs;
+}
+
+/** Running sums of the series, so each line sits on top of the ones before it. */
+function stack(ys) {
+  const out = [];
+  let below = null;
+  for (const y of ys) {
+    const sum = y.map((v, i) => (v ?? 0) + (below ? below[i] : 0));
+    out.push(sum);
+    below = sum;
+  }
+  return out;
+}
+
+/** A pale, opaque version of a "#rrggbb" colour for filled areas. */
+function lighten(hex, amount = 0.7) {
+  const n = parseInt(hex.slice(1), 16);
+  const mix = (c) => Math.round(c + (255 - c) * amount);
+  return `rgb(${mix(n >> 16)}, ${mix((n >> 8) & 255)}, ${mix(n & 255)})`;
 }
 
 class PlotCard {
@@ -70,7 +97,8 @@ class PlotCard {
 
   update(spec) {
     const xs = Array.from({ length: spec.ys[0]?.length ?? 0 }, (_, i) => i);
-    const data = [xs, ...spec.ys];
+    this.raw = spec.ys;
+    const data = [xs, ...(spec.stacked ? stack(spec.ys) : spec.ys)];
     const labelsKey = JSON.stringify(spec.labels);
     this.el.dataset.points = String(spec.ys.reduce((n, ys) => n + ys.filter((y) => y !== null).length, 0));
     if (!spec.labels.length) {
@@ -81,7 +109,7 @@ class PlotCard {
       return;
     }
     if (this.plot && labelsKey === this.labelsKey) {
-      this.plot.setData(data);
+      this.plot.setData(this.arrange(data, spec));
       return;
     }
     this.plot?.destroy();
@@ -100,9 +128,15 @@ class PlotCard {
         ...spec.labels.map((label, i) => ({
           label,
           stroke: PALETTE[i % PALETTE.length],
-          width: 2,
+          fill: spec.stacked ? lighten(PALETTE[i % PALETTE.length]) : undefined,
+          paths: spec.stacked ? window.uPlot.paths.stepped({ align: 1 }) : undefined,
+          width: spec.stacked ? 1 : 2,
           points: { show: false },
-          value: (u, v) => (v === null ? "—" : `${formatNumber(v)} ${spec.unit}`),
+          // the legend shows each series' own value, also when the lines are stacked
+          value: (u, v, _si, idx) => {
+            const own = idx === null || idx === undefined ? v : this.raw[i]?.[idx];
+            return own === null || own === undefined ? "—" : `${formatNumber(own)} ${spec.unit}`.trim();
+          },
         })),
       ],
       axes: [
@@ -111,7 +145,17 @@ class PlotCard {
       ],
       legend: { live: true },
     };
-    this.plot = new window.uPlot(opts, data, this.body);
+    if (spec.stacked) {
+      // draw the tallest (cumulative) series first so each lower band paints over it
+      opts.series = [opts.series[0], ...opts.series.slice(1).reverse()];
+    }
+    this.plot = new window.uPlot(opts, this.arrange(data, spec), this.body);
+  }
+
+  /** Stacked plots list their series tallest first (see `update`); others keep their order. */
+  arrange(data, spec) {
+    if (!spec.stacked) return data;
+    return [data[0], ...data.slice(1).reverse()];
   }
 
   resize() {
@@ -126,12 +170,42 @@ export class PlotsView {
     this.cards = new Map();
     this.grid = h("div", { class: "plot-grid" });
     this.note = h("p", { class: "hint" });
-    fill(el, this.grid, this.note);
+    this.chips = h("div", { class: "chips", id: "series-chips" });
+    this.chosen = null;  // TimeSeries tables the user picked; null until the first ones appear
+    fill(el, this.chips, this.grid, this.note);
     new ResizeObserver(() => this.cards.forEach((c) => c.resize())).observe(this.grid);
   }
 
+  /** The TimeSeries tables to plot: the user's pick, or a few favourites until they pick. */
+  shownSeries(available) {
+    if (this.chosen) return this.chosen;
+    const ranked = [...available].sort((a, b) => {
+      const fa = FAVOURITES.indexOf(a), fb = FAVOURITES.indexOf(b);
+      return (fa < 0 ? 99 : fa) - (fb < 0 ? 99 : fb) || a.localeCompare(b);
+    });
+    return new Set(ranked.slice(0, DEFAULT_SHOWN));
+  }
+
+  renderChips(available, shown) {
+    const key = JSON.stringify([available, [...shown].sort()]);
+    if (key === this.chipsKey) return;
+    this.chipsKey = key;
+    const toggle = (table) => {
+      const next = new Set(this.shownSeries(available));
+      if (next.has(table)) next.delete(table); else next.add(table);
+      this.chosen = next;
+      this.render();
+    };
+    fill(this.chips, available.length ? h("span", { class: "chips-label" }, "TimeSeries tables:") : null,
+      available.map((t) => h("button", { class: `chip${shown.has(t) ? " on" : ""}`, title: t, "data-table": t,
+        "aria-pressed": String(shown.has(t)), onclick: () => toggle(t) }, seriesTitle(t))));
+  }
+
   render() {
-    const specs = plotSpecs(this.store);
+    const available = [...this.store.tables.keys()].filter(isTimeSeries).sort();
+    const shown = this.shownSeries(available);
+    this.renderChips(available, shown);
+    const specs = plotSpecs(this.store, shown);
     for (const spec of specs) {
       let card = this.cards.get(spec.key);
       if (!card) {
@@ -148,8 +222,7 @@ export class PlotsView {
       card.el.remove();
       this.cards.delete(key);
     }
-    const hasSeries = specs.some((s) => isTimeSeries(s.key));
-    this.note.textContent = hasSeries ? "" :
+    this.note.textContent = available.length ? "" :
       "No TimeSeries tables in this simulation yet (Cycamore archetypes such as Reactor, Enrichment and Source write them).";
   }
 }
