@@ -38,19 +38,23 @@ if not Path(CHROMIUM).exists():
                 allow_module_level=True)
 
 
+TIME_SERIES_INPUT = Path(__file__).resolve().parent / "data" / "inputs" / "cycamore__input__physor__1_Enrichment_2_Reactor.xml"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_server(workdir: Path, ws_port: int, http_port: int) -> subprocess.Popen[str]:
+def start_server(workdir: Path, ws_port: int, http_port: int, input_file: Path = EXAMPLE,
+                 step_sleep: str = STEP_SLEEP) -> subprocess.Popen[str]:
     """`cycsrv serve` of the example, returned once the dashboard answers HTTP."""
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cycsrv", "serve", str(EXAMPLE), "-p", str(ws_port), "--http-port", str(http_port),
-         "--heartbeat", "1", "-r", "sleep", f"n={STEP_SLEEP}"],
+        [sys.executable, "-m", "cycsrv", "serve", str(input_file), "-p", str(ws_port), "--http-port", str(http_port),
+         "--heartbeat", "1", "-r", "sleep", f"n={step_sleep}"],
         cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -111,15 +115,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def page(site: Site) -> Iterator[object]:
+def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(WAIT_MS)
-        page.on("pageerror", lambda exc: site.page_errors.append(str(exc)))
-        page.goto(f"http://127.0.0.1:{site.http_port}/")
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, site: Site) -> Iterator[object]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(WAIT_MS)
+    page.on("pageerror", lambda exc: site.page_errors.append(str(exc)))
+    page.goto(f"http://127.0.0.1:{site.http_port}/")
+    yield page
+    page.close()
 
 
 def js_text(value: object) -> str:
@@ -223,12 +233,16 @@ def test_table_browser_shows_the_rows_table_data_gives(page, site):
     assert page.text_content("#tb-range") == "rows 1\u20136 of 6"
 
 
-def test_table_browser_other_orient(page, site):
-    page.select_option("#tb-orient", "records")
+@pytest.mark.parametrize("orient", ["records", "index", "columns", "values", "table", "split"])
+def test_table_browser_reads_every_orient(page, site, orient):
+    """Whatever orient is asked for, the browser shows the same cells as the split reply."""
+    expected = site.table_data("Transactions", [["Time", "<", 3]])
+    page.select_option("#tb-orient", orient)
     page.click("#tb-fetch")
-    page.wait_for_selector("#tb-status:has-text('records')")
-    assert page.text_content("#tb-range") == "rows 1\u20136 of 6"
-    page.select_option("#tb-orient", "split")
+    page.wait_for_selector(f"#tb-status:has-text('{orient}')")
+    cells = page.eval_on_selector_all(
+        "#tb-result tbody tr", "trs => trs.map(tr => [...tr.querySelectorAll('td')].map(c => c.textContent))")
+    assert cells == [[js_text(v) for v in row] for row in expected["data"]]
 
 
 def test_server_errors_are_shown(page, site):
@@ -254,3 +268,29 @@ def test_shutdown_asks_first_then_the_page_shows_the_lost_connection_and_reconne
     page.wait_for_selector("#sim-state[data-state='idle']")
     assert page.text_content("#sim-state") == "not loaded"
     assert site.page_errors == []
+
+
+def test_time_series_tables_are_plotted_per_prototype(browser, tmp_path):
+    """A Cycamore input writes TimeSeries tables; the page offers them and plots them to the end."""
+    if not TIME_SERIES_INPUT.exists():
+        pytest.skip(f"{TIME_SERIES_INPUT.name} is not in tests/data/inputs")
+    ws_port, http_port = free_port(), free_port()
+    proc = start_server(tmp_path, ws_port, http_port, TIME_SERIES_INPUT, step_sleep="0")
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
+        page.goto(f"http://127.0.0.1:{http_port}/")
+        page.wait_for_selector("#conn[data-state='open']")
+        page.click("#btn-load")
+        page.wait_for_selector("#sim-state[data-state='finished']")
+        page.wait_for_selector("button.chip[data-table='TimeSeriesEnrichmentSWU'].on")
+        swu = "figure[data-plot='TimeSeriesEnrichmentSWU']"
+        page.wait_for_selector(f"{swu} canvas")
+        assert int(page.get_attribute(swu, "data-points")) > 0
+        # switching a table on adds its plot
+        page.click("button.chip[data-table='TimeSeriessupplyenriched_u']")
+        page.wait_for_selector("figure[data-plot='TimeSeriessupplyenriched_u'] canvas")
+        assert int(page.text_content("#time-step")) == int(page.text_content("#duration")) - 1
+        page.close()
+    finally:
+        stop_server(proc)
