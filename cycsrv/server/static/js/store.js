@@ -102,7 +102,7 @@ export class SimStore extends EventTarget {
     const requests = Object.entries(this.trackedTables()).map(async ([name, column]) => {
       if (!column && name !== "Finish" && this.rows(name).length) return false;  // static tables: once
       const held = this.rows(name);
-      const since = column && held.length ? Math.max(...held.map((r) => r[column])) : null;
+      const since = column && held.length ? held.reduce((m, r) => Math.max(m, r[column]), -Infinity) : null;
       const params = { table: name, conds: since === null ? null : [[column, ">=", since]], orient: "split" };
       const reply = await conn.request("table_data", params);
       let frame;
