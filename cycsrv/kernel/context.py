@@ -9,8 +9,6 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from cycsrv.kernel import tables
 from cycsrv.kernel.agent import overrides
 from cycsrv.kernel.recorder import Datum, Recorder
@@ -40,7 +38,7 @@ class Context:
         self.seed = seed
         self.decay = decay
         self.time = 0
-        self.rng = np.random.RandomState(seed)
+        self._rng: Any = None
         self.recipes: dict[str, Composition] = {}
         self.prototypes: dict[str, Agent] = {}
         self.packages: dict[str, Any] = {}
@@ -63,6 +61,20 @@ class Context:
         self._next_product = 1
         self._next_transaction = 0
         self._product_qualities: dict[str, int] = {}
+
+    @property
+    def rng(self) -> Any:
+        """The simulation's Mersenne Twister (numpy RandomState: boost's mt19937 stream), seeded
+        from `<seed>`; made on first use so runs that draw nothing skip importing numpy."""
+        if self._rng is None:
+            import numpy as np
+
+            self._rng = np.random.RandomState(self.seed)
+        return self._rng
+
+    def reseed(self) -> None:
+        """Restart the random stream from `<seed>` (as Cyclus does when it re-creates a simulation)."""
+        self._rng = None
 
     # --- ids ------------------------------------------------------------------------------
     def next_agent_id(self) -> int:

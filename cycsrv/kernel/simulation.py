@@ -192,7 +192,7 @@ class Simulation:
         saved = ctx.save_counters()
         self.recorder.enabled = False
         ctx.clear_registrations()
-        ctx.rng.seed(ctx.seed)  # Cyclus reseeds when it re-creates the simulation, before EnterNotify
+        ctx.reseed()  # Cyclus reseeds when it re-creates the simulation, before EnterNotify
         try:
             for aid in sorted(ctx.agents):
                 ctx.agents[aid].enter_notify()

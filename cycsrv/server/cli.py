@@ -8,12 +8,11 @@ import errno
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import trio
-
-from cycsrv.server.events import ProtocolError, Request, make_request
-from cycsrv.server.state import ServeOptions
+if TYPE_CHECKING:
+    from cycsrv.server.events import Request
+    from cycsrv.server.state import ServeOptions
 
 
 def parse_action_tokens(tokens: Sequence[str]) -> tuple[Request, ...]:
@@ -23,6 +22,8 @@ def parse_action_tokens(tokens: Sequence[str]) -> tuple[Request, ...]:
     with `ast.literal_eval` (never `eval`); a value that is not a Python literal is taken as
     a plain string, so `table=TimeSeriesPower` works too.
     """
+    from cycsrv.server.events import ProtocolError, make_request
+
     requests: list[Request] = []
     name: str | None = None
     params: dict[str, Any] = {}
@@ -68,6 +69,7 @@ def add_serve_parser(sub: Any) -> None:
 
 def options_from_args(args: argparse.Namespace) -> ServeOptions:
     from cycsrv.cli import default_output
+    from cycsrv.server.state import ServeOptions
 
     http_port = None
     if not args.no_dashboard:
@@ -86,7 +88,10 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import trio
+
     from cycsrv.server.app import serve
+    from cycsrv.server.events import ProtocolError
 
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

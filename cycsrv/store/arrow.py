@@ -14,11 +14,29 @@ from typing import Any
 import pyarrow as pa
 
 from cycsrv.store.jsontext import container_json
-from cycsrv.store.schema import DbType, TableBatch, TableSchema, arrow_type, is_container
+from cycsrv.store.schema import DbType, TableBatch, TableSchema, is_container
 
 #: Field metadata key holding the Cyclus `DbType` code of a column, as decimal text.
 DBTYPE_KEY = b"cyclus_dbtype"
 SIMID = "SimId"
+
+
+#: Scalar Cyclus types and the Arrow type each becomes in memory.
+_SCALAR_ARROW: dict[DbType, pa.DataType] = {
+    DbType.BOOL: pa.bool_(),
+    DbType.INT: pa.int64(),
+    DbType.FLOAT: pa.float64(),
+    DbType.DOUBLE: pa.float64(),
+    DbType.STRING: pa.string(),
+    DbType.VL_STRING: pa.string(),
+    DbType.BLOB: pa.binary(),
+    DbType.UUID: pa.binary(16),
+}
+
+
+def arrow_type(dbtype: DbType) -> pa.DataType:
+    """The Arrow type a column of `dbtype` is held as in memory; containers are JSON text."""
+    return _SCALAR_ARROW.get(dbtype, pa.string())
 
 
 def arrow_field(name: str, dbtype: DbType) -> pa.Field:

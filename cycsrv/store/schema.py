@@ -10,10 +10,12 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class DbType(enum.IntEnum):
@@ -53,32 +55,14 @@ class DbType(enum.IntEnum):
     VECTOR_PAIR_PAIR_DOUBLE_DOUBLE_MAP_STRING_DOUBLE = 231
 
 
-#: Scalar Cyclus types and the Arrow type each becomes in memory.
-_SCALAR_ARROW: dict[DbType, pa.DataType] = {
-    DbType.BOOL: pa.bool_(),
-    DbType.INT: pa.int64(),
-    DbType.FLOAT: pa.float64(),
-    DbType.DOUBLE: pa.float64(),
-    DbType.STRING: pa.string(),
-    DbType.VL_STRING: pa.string(),
-    DbType.BLOB: pa.binary(),
-    DbType.UUID: pa.binary(16),
-}
-
-
-def arrow_type(dbtype: DbType) -> pa.DataType:
-    """The Arrow type a column of `dbtype` is held as in memory.
-
-    Scalars map to their natural Arrow type; containers (vectors, maps, ...) are held as
-    their JSON text, which keeps every container shape in one Arrow type and renders
-    directly into orient JSON.
-    """
-    return _SCALAR_ARROW.get(dbtype, pa.string())
+#: Cyclus types stored as single values; every other type is a container.
+SCALARS = frozenset({DbType.BOOL, DbType.INT, DbType.FLOAT, DbType.DOUBLE, DbType.STRING, DbType.VL_STRING,
+                     DbType.BLOB, DbType.UUID})
 
 
 def is_container(dbtype: DbType) -> bool:
     """True for vector/set/list/map/pair types (stored as Boost XML BLOBs in SQLite)."""
-    return dbtype not in _SCALAR_ARROW
+    return dbtype not in SCALARS
 
 
 @attrs.frozen
