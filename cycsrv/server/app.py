@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import trio
-from trio_websocket import ConnectionClosed, WebSocketRequest, serve_websocket
+from trio_websocket import ConnectionClosed, WebSocketRequest, WebSocketServer
 
 from cycsrv.kernel.infile import InputError
 from cycsrv.kernel.simulation import Simulation
@@ -28,21 +28,34 @@ from cycsrv.store.sqlite import SqliteBackend
 CLOSE_GOING_AWAY = 1001
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_TIMEOUT = 2.0
+CONNECT_TIMEOUT = 10.0
+HTTP_FORBIDDEN = 403
 
 
-async def serve(options: ServeOptions, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-    """Run the server until a `shutdown` event; `task_status.started(port)` once listening."""
+#: Checks a websocket handshake before it is accepted (token auth, origin); False rejects it (403).
+HandshakeCheck = Callable[[WebSocketRequest], Awaitable[bool]]
+
+
+async def serve(options: ServeOptions, *, on_handshake: HandshakeCheck | None = None,
+                task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED) -> None:
+    """Run the server until a `shutdown` event; `task_status.started(port)` once listening.
+
+    The listening socket is bound before anything else starts, so a port in use is a plain
+    `OSError` from this call rather than a failure inside the nursery.
+    """
+    listeners = await trio.open_tcp_listeners(options.port, host=options.host)
     actions_send, actions_recv = trio.open_memory_channel[Action](options.action_queue)
     monitor_send, monitor_recv = trio.open_memory_channel[Action](64)
     state = ServerState(options=options, memory=MemoryBackend(registry=True),
                         actions=actions_send, monitor=monitor_send)
+    server = WebSocketServer(functools.partial(handle_connection, state, on_handshake), listeners,
+                             max_message_size=options.max_message_size,
+                             connect_timeout=CONNECT_TIMEOUT, disconnect_timeout=CLOSE_TIMEOUT)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(run_simulation, state)
         nursery.start_soon(consume_actions, state, actions_recv)
         nursery.start_soon(run_monitor, state, monitor_recv, nursery.cancel_scope)
-        server = await nursery.start(functools.partial(
-            serve_websocket, functools.partial(handle_connection, state), options.host, options.port,
-            ssl_context=None, max_message_size=options.max_message_size))
+        await nursery.start(server.run)
         port = server.port
         nursery.start_soon(send_heartbeats, state)
         if options.http_port is not None:
@@ -128,7 +141,8 @@ async def after_step(state: ServerState, t: int) -> None:
     """The per-step hook: run the repeating actions, then hold while paused."""
     state.step = t
     done = []
-    for request in state.options.repeating_actions:
+    repeating = () if state.shutdown_requested.is_set() else state.options.repeating_actions
+    for request in repeating:
         event = trio.Event()
         await state.actions.send(Action(request, None, event))
         done.append(event)
@@ -136,6 +150,10 @@ async def after_step(state: ServerState, t: int) -> None:
         await event.wait()
     while state.paused:
         await state.unpaused.wait()
+    if state.shutdown_requested.is_set():
+        # the server is stopping: hold at this step boundary (no new repeating actions) until
+        # the shutdown cancels the run, which then records Finish and flushes every step
+        await trio.sleep_forever()
 
 
 # --- task 2: the action consumer -----------------------------------------------------------
@@ -187,11 +205,20 @@ async def _close(client: Client, code: int, reason: str) -> None:
 
 
 # --- task 4: the websocket server ----------------------------------------------------------
-async def handle_connection(state: ServerState, request: WebSocketRequest) -> None:
+async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | None,
+                            request: WebSocketRequest) -> None:
     """One client: a reader (this task) and a writer task draining its bounded outbox."""
     try:
+        if on_handshake is not None and not await on_handshake(request):
+            log.warning("handshake from %s refused", request.remote)
+            await request.reject(HTTP_FORBIDDEN, body=b"forbidden")
+            return
         ws = await request.accept()
     except ConnectionClosed:
+        return
+    except Exception:
+        # an exception escaping a handler would stop the whole server (trio-websocket)
+        log.exception("handshake from %s failed", request.remote)
         return
     client = state.new_client(ws)
     log.info("client %d connected from %s", client.id, ws.remote)

@@ -8,7 +8,10 @@ import errno
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 if TYPE_CHECKING:
     from cycsrv.server.events import Request
@@ -87,7 +90,20 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
     )
 
 
+@attrs.define
+class AnnounceReady:
+    """The `task_status` given to `serve()`: prints the ready line once the listener is up
+    (the one place a systemd READY=1 notification belongs)."""
+
+    host: str
+
+    def started(self, port: int | None = None) -> None:
+        print(f"serving cyclus at ws://{self.host}:{port}", flush=True)
+
+
 def run_serve(args: argparse.Namespace) -> int:
+    import functools
+
     import trio
 
     from cycsrv.server.app import serve
@@ -100,20 +116,25 @@ def run_serve(args: argparse.Namespace) -> int:
     except ProtocolError as exc:
         print(f"cycsrv serve: error: bad action: {exc.message}", file=sys.stderr)
         return 2
-
-    async def main() -> None:
-        async with trio.open_nursery() as nursery:
-            port = await nursery.start(serve, options)
-            print(f"serving cyclus at ws://{options.host}:{port}", flush=True)
-
+    if not Path(options.input).is_file():
+        print(f"cycsrv serve: error: input file {options.input} not found", file=sys.stderr)
+        return 2
     try:
-        trio.run(main)
+        trio.run(functools.partial(serve, options, task_status=AnnounceReady(options.host)))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             print(f"cycsrv serve: error: port {options.port} on {options.host} is already in use; "
                   "choose another with -p/--port (or -p 0 for any free port)", file=sys.stderr)
-            return 1
-        raise
+        else:
+            print(f"cycsrv serve: error: cannot listen on {options.host}:{options.port}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m cycsrv.server.cli")
+    add_serve_parser(parser.add_subparsers(required=True))
+    parsed = parser.parse_args()
+    sys.exit(parsed.func(parsed))
