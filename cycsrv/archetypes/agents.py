@@ -72,7 +72,32 @@ class Source(Facility):
         return responses
 
 
-class Sink(Facility):
+class _Stockpiling(Facility):
+    """A facility that keeps what it receives in one buffer of `max_inv_size` ("inventory")."""
+
+    max_inv_size: float
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.inventory_buf: ResBuf = ResBuf()
+
+    def enter_notify(self) -> None:
+        super().enter_notify()
+        self.inventory_buf.capacity = self.max_inv_size
+
+    def snapshot_inventories(self) -> dict[str, list[Resource]]:
+        return {"inventory": self.inventory_buf.items()}
+
+    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
+        for _, m in responses:
+            self.inventory_buf.push(m)
+
+    def accept_product_trades(self, responses: list[tuple[Trade, Product]]) -> None:
+        for _, p in responses:
+            self.inventory_buf.push(p)
+
+
+class Sink(_Stockpiling):
     """A minimum implementation sink facility that accepts specified amounts of commodities from other agents"""
 
     cpp_name = "cyclus::Sink"
@@ -91,21 +116,10 @@ class Sink(Facility):
                         uilabel="Maximum Throughput")
     inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(ctx)
-        self.inventory_buf: ResBuf = ResBuf()
-
-    def enter_notify(self) -> None:
-        super().enter_notify()
-        self.inventory_buf.capacity = self.max_inv_size
-
     def build(self, parent: Agent | None) -> None:
         super().build(parent)
         if self.lifetime >= 0:
             self.context.sched_decom(self, self.exit_time)
-
-    def snapshot_inventories(self) -> dict[str, list[Resource]]:
-        return {"inventory": self.inventory_buf.items()}
 
     def get_material_requests(self) -> list[RequestPortfolio]:
         ctx = self.context
@@ -132,13 +146,6 @@ class Sink(Facility):
             port.add_request(Product.create_untracked(ctx, amt, ""), self, commod)
         return [port]
 
-    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
-        for _, m in responses:
-            self.inventory_buf.push(m)
-
-    def accept_product_trades(self, responses: list[tuple[Trade, Product]]) -> None:
-        for _, p in responses:
-            self.inventory_buf.push(p)
 
 
 class NullRegion(Region):
@@ -162,7 +169,7 @@ class NullInst(Institution):
     version = VERSION
 
 
-class KFacility(Facility):
+class KFacility(_Stockpiling):
     """A facility designed for integration tests that both provides and consumes commodities. It changes its request and offer amounts based on a power law with respect to time."""
 
     cpp_name = "cyclus::KFacility"
@@ -193,17 +200,6 @@ class KFacility(Facility):
                             doc="conversion factor that governs the behavior of the k-facility's output "
                                 "commodity capacity")
     inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
-
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(ctx)
-        self.inventory_buf: ResBuf = ResBuf()
-
-    def enter_notify(self) -> None:
-        super().enter_notify()
-        self.inventory_buf.capacity = self.max_inv_size
-
-    def snapshot_inventories(self) -> dict[str, list[Resource]]:
-        return {"inventory": self.inventory_buf.items()}
 
     def _request_amt(self) -> float:
         return min(self.in_capacity, self.inventory_buf.space())
@@ -262,13 +258,6 @@ class KFacility(Facility):
         port.add_request(Product.create_untracked(ctx, amt, ""), self, self.in_commod)
         return [port]
 
-    def accept_material_trades(self, responses: list[tuple[Trade, Material]]) -> None:
-        for _, m in responses:
-            self.inventory_buf.push(m)
-
-    def accept_product_trades(self, responses: list[tuple[Trade, Product]]) -> None:
-        for _, p in responses:
-            self.inventory_buf.push(p)
 
 
 class Prey(Facility):

@@ -127,6 +127,14 @@ class Resource:
     def _record_quality(self) -> None:
         """Rows a resource type writes after its `Resources` row."""
 
+    def _record_split(self, child: Resource) -> None:
+        """History of a split: the child's row, then this resource's row unless it is used up."""
+        if self.tracked:
+            child.tracked = True
+            child._record(self.state_id, 0)
+            if self.qty > self.ctx.eps_rsrc:
+                self._record(self.state_id, 0)
+
     def _track_new(self, creator: Agent) -> None:
         self.tracked = True
         self._record(0, 0, bump=False)
@@ -202,11 +210,7 @@ class Material(Resource):
         self.qty -= qty
         child = Material(ctx, qty, comp)
         child.prev_decay_time = self.prev_decay_time
-        if self.tracked:
-            child.tracked = True
-            child._record(self.state_id, 0)
-            if self.qty > ctx.eps_rsrc:
-                self._record(self.state_id, 0)
+        self._record_split(child)
         return child
 
     def absorb(self, other: Material) -> None:
@@ -273,11 +277,7 @@ class Product(Resource):
             raise ValueError(f"extraction causes negative quantity ({qty} from {self.qty})")
         self.qty -= qty
         child = Product(ctx, qty, self.quality)
-        if self.tracked:
-            child.tracked = True
-            child._record(self.state_id, 0)
-            if self.qty > ctx.eps_rsrc:
-                self._record(self.state_id, 0)
+        self._record_split(child)
         return child
 
     def absorb(self, other: Product) -> None:
