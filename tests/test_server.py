@@ -3,6 +3,7 @@ slow clients and bad messages."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import uuid
@@ -11,7 +12,9 @@ import pandas as pd
 import pytest
 import trio
 from server_helpers import count_rows, options, receive, request, send, start, wait_finished
-from trio_websocket import ConnectionClosed, open_websocket
+from trio_websocket import ConnectionClosed, HandshakeError, open_websocket
+
+from cycsrv.server.app import serve
 
 HOST = "127.0.0.1"
 BIG = 1 << 26
@@ -115,23 +118,62 @@ async def test_two_clients_get_broadcasts_but_only_their_own_replies(nursery, tm
         assert (await receive(b, "heartbeat"))["event"] == "heartbeat"
 
 
-async def test_client_that_never_reads_is_dropped_without_stalling_others(nursery, tmp_path):
-    opts = options(tmp_path, repeating="table_data table=Resources", heartbeat=0.05, client_buffer=4)
-    port = await start(nursery, opts)
-    # a raw client that completes the handshake with a tiny receive buffer, then never reads
-    sock = trio.socket.socket()
-    sock.setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_RCVBUF, 4096)
-    await sock.connect((HOST, port))
-    stalled = trio.SocketStream(sock)
-    await stalled.send_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    assert b"101" in await stalled.receive_some(4096)
+def masked_text_frame(text: str) -> bytes:
+    """A client-to-server text frame (masked with a zero key, which leaves the payload as is)."""
+    payload = text.encode()
+    assert len(payload) < 126
+    return bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+def server_frames(data: bytes) -> list[tuple[int, bytes]]:
+    """(opcode, payload) of each complete unmasked server frame in `data`."""
+    frames, i = [], 0
+    while i + 2 <= len(data):
+        opcode, n, i = data[i] & 0x0F, data[i + 1] & 0x7F, i + 2
+        if n == 126:
+            n, i = int.from_bytes(data[i:i + 2], "big"), i + 2
+        elif n == 127:
+            n, i = int.from_bytes(data[i:i + 8], "big"), i + 8
+        if i + n > len(data):
+            break
+        frames.append((opcode, data[i:i + n]))
+        i += n
+    return frames
+
+
+async def test_client_that_stops_reading_is_closed_with_1013_and_others_carry_on(nursery, tmp_path, caplog):
+    port = await start(nursery, options(tmp_path, initial="load", heartbeat=0.05, client_buffer=4))
     async with open_websocket(HOST, port, "/", use_ssl=False, max_message_size=BIG) as ws:
-        await request(ws, "load", reply="loaded")
-        await wait_finished(ws, within=60)
-        assert (await request(ws, "echo", {"s": "still here"}))["data"] == "still here"
+        await wait_finished(ws)
+        # a raw client with a tiny receive buffer asks for far more than it reads
+        sock = trio.socket.socket()
+        sock.setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_RCVBUF, 4096)
+        await sock.connect((HOST, port))
+        slow = trio.SocketStream(sock)
+        await slow.send_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += await slow.receive_some(1)
+        assert b" 101 " in head
+        ask = masked_text_frame('{"event":"table_data","params":{"table":"Transactions","orient":"records"}}')
+        with trio.fail_after(20):
+            while "cannot keep up" not in caplog.text:
+                await slow.send_all(ask * 20)
+                await trio.sleep(0.01)
+            # the other client and the server are unaffected
+            assert (await request(ws, "echo", {"s": "still here"}))["data"] == "still here"
+            # the slow client, once it reads again, finds whole frames and then a 1013 close
+            received = b""
+            while chunk := await slow.receive_some(1 << 16):
+                received += chunk
+        frames = server_frames(received)
+        opcode, payload = frames[-1]
+        assert opcode == 0x8 and int.from_bytes(payload[:2], "big") == 1013
+        assert b"too slow" in payload[2:]
+        assert all(json.loads(body)["event"] in ("table_data", "heartbeat") for op, body in frames[:-1])
+        await slow.aclose()
         await send(ws, "shutdown", {"when": "now"})
-    await stalled.aclose()
 
 
 @pytest.mark.parametrize("message, expected", [
@@ -173,3 +215,55 @@ async def test_table_data_with_bad_conditions_is_an_error(nursery, tmp_path):
         assert err["event"] == "error" and "Nope" in err["data"]["message"]
         err = await request(ws, "table_data", {"table": "Transactions", "conds": [["Time", "~", 1]]})
         assert err["event"] == "error"
+
+
+FAILING_ARCHETYPE = '''
+from cycsrv.kernel.agent import Facility
+
+
+class Faulty(Facility):
+    """Raises during its third tick."""
+
+    def tick(self) -> None:
+        if self.context.time == 2:
+            raise RuntimeError("faulty facility broke")
+'''
+
+
+async def test_failing_simulation_reports_an_error_and_the_server_stays_up(nursery, tmp_path):
+    (tmp_path / "cycsrv_test_faulty.py").write_text(FAILING_ARCHETYPE)
+    xml = tmp_path / "faulty.xml"
+    xml.write_text(
+        "<simulation><control><duration>10</duration><startmonth>1</startmonth><startyear>2020</startyear>"
+        "</control><archetypes><spec><lib>cycsrv_test_faulty</lib><name>Faulty</name></spec>"
+        "<spec><lib>agents</lib><name>NullRegion</name></spec><spec><lib>agents</lib><name>NullInst</name></spec>"
+        "</archetypes><facility><name>f</name><config><Faulty/></config></facility>"
+        "<region><name>r</name><config><NullRegion/></config><institution><name>i</name><config><NullInst/>"
+        "</config><initialfacilitylist><entry><prototype>f</prototype><number>1</number></entry>"
+        "</initialfacilitylist></institution></region><recipe><name>r</name><basis>mass</basis>"
+        "<nuclide><id>U235</id><comp>1</comp></nuclide></recipe></simulation>")
+    port = await start(nursery, options(tmp_path, input=xml))
+    async with open_websocket(HOST, port, "/", use_ssl=False) as ws:
+        loaded = await request(ws, "load", reply="loaded")
+        assert loaded["event"] == "loaded", loaded
+        err = await receive(ws, "error")
+        assert "simulation failed at time step 2" in err["data"]["message"]
+        assert "faulty facility broke" in err["data"]["message"]
+        assert (await request(ws, "echo", {"s": "alive"}))["data"] == "alive"
+        finish = await request(ws, "table_data", {"table": "Finish", "orient": "records"})
+        assert finish["data"][0]["EarlyTerm"] == 1
+        await send(ws, "shutdown", {"when": "now"})
+
+
+async def test_handshake_check_refuses_a_client_and_admits_the_next(nursery, tmp_path):
+    async def only_with_token(request) -> bool:
+        return request.path == "/?token=secret"
+
+    opts = options(tmp_path)
+    port = await nursery.start(functools.partial(serve, opts, on_handshake=only_with_token))
+    with pytest.raises(HandshakeError):
+        async with open_websocket(HOST, port, "/?token=wrong", use_ssl=False):
+            pass
+    async with open_websocket(HOST, port, "/?token=secret", use_ssl=False) as ws:
+        assert (await request(ws, "echo", {"s": "in"}))["data"] == "in"
+        await send(ws, "shutdown", {"when": "now"})
