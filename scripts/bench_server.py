@@ -12,7 +12,6 @@ within one time step. Figures are ratios and latencies measured in this run.
 from __future__ import annotations
 
 import argparse
-import json
 import socket
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
 import trio
 from trio_websocket import open_websocket
 
@@ -59,7 +59,7 @@ async def connect(port: int):
 
 async def reply(ws, event: str) -> dict:
     while True:
-        msg = json.loads(await ws.get_message())
+        msg = orjson.loads(await ws.get_message())
         if msg["event"] in (event, "error"):
             return msg
 

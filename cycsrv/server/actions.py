@@ -84,9 +84,10 @@ async def echo(state: ServerState, action: Action) -> None:
 
 
 async def sleep(state: ServerState, action: Action) -> None:
-    """Sleep n seconds (as a repeating action this slows every time step); then reply."""
+    """Sleep n seconds (as a repeating action this slows every time step); then reply to the client."""
     await trio.sleep(action.request.params.n)
-    state.reply(action, events.encode("sleep", action.request.raw_params, None))
+    if action.client is not None:  # a per-step sleep would only be noise for every client
+        state.reply(action, events.encode("sleep", action.request.raw_params, None))
 
 
 async def agent_annotations(state: ServerState, action: Action) -> None:
