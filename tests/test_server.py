@@ -267,3 +267,14 @@ async def test_handshake_check_refuses_a_client_and_admits_the_next(nursery, tmp
     async with open_websocket(HOST, port, "/?token=secret", use_ssl=False) as ws:
         assert (await request(ws, "echo", {"s": "in"}))["data"] == "in"
         await send(ws, "shutdown", {"when": "now"})
+
+
+async def test_two_loads_at_once_load_once(nursery, tmp_path):
+    port = await start(nursery, options(tmp_path))
+    async with open_websocket(HOST, port, "/", use_ssl=False) as a, \
+            open_websocket(HOST, port, "/", use_ssl=False) as b:
+        await send(a, "load")
+        await send(b, "load")
+        replies = sorted([(await receive(a, "loaded"))["event"], (await receive(b, "loaded"))["event"]])
+        assert replies == ["error", "loaded"]
+        await send(a, "shutdown", {"when": "now"})

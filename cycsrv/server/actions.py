@@ -18,18 +18,19 @@ RENDER_IN_THREAD_ROWS = 2000
 
 
 async def load(state: ServerState, action: Action) -> None:
-    """Load the input and start the simulation; `loaded` follows."""
-    if state.load_requested.is_set():
-        await state.load_finished.wait()
-        if state.load_error is None:
+    """Load the input and start the simulation; `loaded` follows. One attempt at a time, so
+    each request gets the outcome of its own attempt."""
+    async with state.load_lock:
+        if state.sim is not None:
             state.reply(action, events.error("the simulation is already loaded", None, "load"))
             return
-    state.load_error = None
-    state.load_finished = trio.Event()
-    state.load_requested.set()
-    await state.load_finished.wait()
-    if state.load_error is not None:
-        state.reply(action, events.error(state.load_error, None, "load"))
+        state.load_error = None
+        state.load_finished = trio.Event()
+        state.load_requested.set()
+        await state.load_finished.wait()
+        error = state.load_error
+    if error is not None:
+        state.reply(action, events.error(error, None, "load"))
     else:
         state.reply(action, events.encode("loaded", {"status": "ok"}, None))
 

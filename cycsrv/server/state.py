@@ -89,6 +89,7 @@ class ServerState:
     sim: Simulation | None = None
     sqlite: SqliteBackend | None = None
     load_requested: trio.Event = attrs.field(factory=trio.Event)
+    load_lock: trio.Lock = attrs.field(factory=trio.Lock)
     load_finished: trio.Event = attrs.field(factory=trio.Event)
     load_error: str | None = None
     sim_finished: trio.Event = attrs.field(factory=trio.Event)
