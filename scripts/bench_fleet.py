@@ -1,44 +1,100 @@
 #!/usr/bin/env python3
 """Fleet benchmark: once-through fleets of N reactors over 1200 monthly steps, vs real Cyclus.
 
-Usage: scripts/bench_fleet.py [REFERENCE_DIR] [--sizes 10,50,200,1000]
+Usage: scripts/bench_fleet.py [REFERENCE_DIR] [--sizes 10,50,200,1000] [--profile N]
 
-Runs ../shared/reference/inputs/scale__fleet_N.xml with the SQLite backend, each in a fresh
-process, and prints wall time and peak memory beside real Cyclus 1.6's time for the same file
-on this machine type (runs.tsv), the ratio, and the time per reactor-step (flat when time
-grows linearly with N).
+Runs REFERENCE_DIR/inputs/scale__fleet_N.xml (default ../shared/reference) with the SQLite
+backend, each in a fresh interpreter, and prints the kernel's wall time (parse + run + close),
+the whole process's wall time (interpreter start and imports too, as Cyclus's figure includes
+its start-up) and the process's peak RSS, beside real Cyclus 1.6's time for the same file on
+this machine type (REFERENCE_DIR/runs.tsv), the speed-up and the time per reactor-step (flat
+when time grows linearly with N). Sizes whose input is missing are skipped. `--profile N`
+also runs size N under cProfile and prints the functions with the most own time.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_kernel import REFERENCE, cyclus_time, run_once
-
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "reference"
 STEPS = 1200
+
+RUNNER = r"""
+import resource, sys, time
+t0 = time.perf_counter()
+from cycsrv.kernel.simulation import Simulation
+from cycsrv.store.sqlite import SqliteBackend
+path, out, profile = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+def run():
+    sim = Simulation.from_file(path, backends=[SqliteBackend(out)])
+    sim.run()
+    sim.close()
+if profile:
+    import cProfile, pstats
+    prof = cProfile.Profile()
+    prof.runcall(run)
+    pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+else:
+    t1 = time.perf_counter()
+    run()
+    print(time.perf_counter() - t1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def run_once(path: Path, profile: bool = False) -> tuple[float, float, float, str]:
+    """(kernel seconds, process seconds, peak RSS MB, profile text) of one run in a fresh interpreter."""
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(Path(tmp) / "out.sqlite"),
+                               "1" if profile else "0"],
+                              capture_output=True, text=True, check=True, cwd=path.parent,
+                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        wall = time.perf_counter() - t0
+    if profile:
+        return 0.0, wall, 0.0, proc.stderr
+    secs, peak = (float(x) for x in proc.stdout.split()[-2:])
+    return secs, wall, peak, ""
+
+
+def cyclus_times(runs_tsv: Path) -> dict[str, float]:
+    """Real Cyclus's wall seconds per input name, from the reference runs.tsv."""
+    if not runs_tsv.exists():
+        return {}
+    with runs_tsv.open() as f:
+        return {row["name"]: float(row["wall_seconds"]) for row in csv.DictReader(f, delimiter="\t")
+                if row.get("wall_seconds")}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("reference", nargs="?", default=str(REFERENCE))
-    ap.add_argument("--sizes", default="10,50,200,1000")
+    ap.add_argument("reference", nargs="?", default=str(REFERENCE), help="directory with inputs/ and runs.tsv")
+    ap.add_argument("--sizes", default="10,50,200,1000", help="comma-separated fleet sizes")
+    ap.add_argument("--profile", type=int, default=0, help="also profile this size with cProfile")
     a = ap.parse_args(argv)
     ref = Path(a.reference)
-    print(f"{'N':>5} {'cycsrv s':>9} {'peak MB':>8} {'Cyclus s':>9} {'speed-up':>9} {'us/reactor-step':>16}")
+    theirs = cyclus_times(ref / "runs.tsv")
+    print(f"{'N':>5} {'kernel s':>9} {'process s':>10} {'peak MB':>8} {'Cyclus s':>9} {'speed-up':>9} "
+          f"{'us/reactor-step':>16}")
     for n in (int(x) for x in a.sizes.split(",")):
         path = ref / "inputs" / f"scale__fleet_{n}.xml"
         if not path.exists():
-            print(f"{n:>5} (no {path.name})")
+            print(f"{n:>5} (no {path.name}, skipped)")
             continue
-        secs, peak = run_once("sqlite", path)
-        theirs = cyclus_time(ref / "runs.tsv", path.stem)
-        ratio = f"{theirs / secs:.2f}x" if theirs else "-"
-        print(f"{n:>5} {secs:9.2f} {peak:8.0f} {theirs or float('nan'):9.2f} {ratio:>9} "
-              f"{secs / (n * STEPS) * 1e6:16.1f}")
+        secs, wall, peak, _ = run_once(path)
+        cyc = theirs.get(path.stem)
+        ratio = f"{cyc / wall:.2f}x" if cyc else "-"
+        print(f"{n:>5} {secs:9.2f} {wall:10.2f} {peak:8.0f} {cyc or float('nan'):9.2f} {ratio:>9} "
+              f"{secs / (n * STEPS) * 1e6:16.1f}", flush=True)
+    if a.profile:
+        path = ref / "inputs" / f"scale__fleet_{a.profile}.xml"
+        print(run_once(path, profile=True)[3])
     return 0
 
 

@@ -2,67 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
-import attrs
-
 from cycsrv.archetypes.cycamore.building import cheapest_builds
 from cycsrv.archetypes.cycamore.common import VERSION, latitude_var, longitude_var, record_position
 from cycsrv.kernel.agent import Agent, Region
 from cycsrv.kernel.statevar import StateVar
-
-DemandPieces = list[tuple[int, tuple[str, str]]]
-
-
-@attrs.frozen
-class BasicFunction:
-    """`linear` (params "m b": m*x + b) or `exponential` (params "a b [c]": a*exp(b*x) + c)."""
-
-    kind: str
-    a: float
-    b: float
-    c: float = 0.0
-
-    @classmethod
-    def parse(cls, kind: str, params: str) -> BasicFunction:
-        try:
-            values = [float(v) for v in params.split()]
-        except ValueError:
-            raise ValueError(f"demand function parameters {params!r} are not numbers") from None
-        if kind in ("lin", "linear") and len(values) >= 2:
-            return cls("linear", values[0], values[1])
-        if kind in ("exp", "exponential") and len(values) >= 2:
-            return cls("exponential", values[0], values[1], values[2] if len(values) > 2 else 0.0)
-        raise ValueError(f"{kind!r} with params {params!r} is not a demand function; use 'linear' (m b) or "
-                         "'exponential' (a b [c])")
-
-    def __call__(self, x: float) -> float:
-        if self.kind == "linear":
-            return self.a * x + self.b
-        return self.a * math.exp(self.b * x) + self.c
-
-
-@attrs.define
-class PiecewiseFunction:
-    """Pieces starting at increasing times; every piece after the first joins the previous one."""
-
-    pieces: list[tuple[float, BasicFunction, float]] = attrs.field(factory=list)  # (start, f, yoffset)
-
-    def add(self, start: float, f: BasicFunction) -> None:
-        if self.pieces and start <= self.pieces[-1][0]:
-            raise ValueError(f"demand pieces must start at increasing times ({start} after {self.pieces[-1][0]})")
-        yoffset = self(start) - f(0) if self.pieces else 0.0
-        self.pieces.append((start, f, yoffset))
-
-    def __call__(self, x: float) -> float:
-        if not self.pieces or x < self.pieces[0][0]:
-            return 0.0
-        chosen = self.pieces[0]
-        for piece in self.pieces:
-            if x >= piece[0]:
-                chosen = piece
-        start, f, yoffset = chosen
-        return f(x - start) + yoffset
+from cycsrv.kernel.symbolic import PiecewiseFunction, piecewise_demand
 
 
 class GrowthRegion(Region):
@@ -98,13 +42,10 @@ class GrowthRegion(Region):
             self._register(child)
         self.demand = {}
         for commod, pieces in self.commodity_demand.items():
-            f = PiecewiseFunction()
-            for start, (kind, params) in pieces:
-                try:
-                    f.add(start, BasicFunction.parse(kind, params))
-                except ValueError as exc:
-                    raise ValueError(f"prototype {self.prototype!r}: growth demand for {commod!r}: {exc}") from None
-            self.demand[commod] = f
+            try:
+                self.demand[commod] = piecewise_demand(pieces)
+            except ValueError as exc:
+                raise ValueError(f"prototype {self.prototype!r}: growth demand for {commod!r}: {exc}") from None
         record_position(self)
 
     def _register(self, agent: Agent) -> None:
