@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cycsrv.store.arrow import field_dbtype
-from cycsrv.store.schema import DbType, TableBatch, is_container
+from cycsrv.store.schema import DbType, TableBatch, TableSchema, is_container
 
 #: Condition operators and the Arrow kernels that evaluate them.
 OPS = {"<": pc.less, ">": pc.greater, "<=": pc.less_equal, ">=": pc.greater_equal, "==": pc.equal, "!=": pc.not_equal}
@@ -119,6 +119,10 @@ def _mask(table: pa.Table, conds: list[Cond]) -> pa.ChunkedArray | pa.Array:
         combined = pc.and_kleene(combined, m)
     return pc.fill_null(combined, False)
 
+#: Pending rows of one table converted to Arrow as soon as this many pile up.
+_CONVERT_ROWS = 5_000
+
+
 class MemoryBackend:
     """Keeps recorded rows of registered tables in memory (`registry=True`: every table)."""
 
@@ -128,6 +132,10 @@ class MemoryBackend:
         self._registry: frozenset[str] = frozenset() if registry is True or not registry else frozenset(registry)
         # per table: the record batches received, in order (dict order = first-seen order)
         self._batches: dict[str, list[pa.RecordBatch]] = {}
+        # rows not yet turned into Arrow: converting many steps at once is far cheaper than
+        # converting every step's handful of rows (done when queried or when enough pile up)
+        self._pending: dict[str, TableBatch] = {}
+        self._schemas: dict[str, TableSchema] = {}
 
     @property
     def registry(self) -> frozenset[str] | bool:
@@ -148,10 +156,11 @@ class MemoryBackend:
             elif value is None or value is False:
                 self._store_all, self._registry = False, frozenset()
                 self._batches.clear()
+                self._pending.clear()
             else:
                 new = frozenset(value)
                 for name in self._registry - new:
-                    self._batches.pop(name, None)
+                    self._drop(name)
                 self._store_all, self._registry = False, new
 
     def register(self, names: Iterable[str]) -> None:
@@ -170,32 +179,46 @@ class MemoryBackend:
         with self._lock:
             if self._store_all:
                 self._store_all = False
-                self._registry = frozenset(self._batches)
+                self._registry = frozenset(self._batches) | frozenset(self._pending)
             self._registry = self._registry - names
             for name in names:
-                self._batches.pop(name, None)
+                self._drop(name)
+
+    def _drop(self, name: str) -> None:
+        self._batches.pop(name, None)
+        self._pending.pop(name, None)
+
+    def _convert(self, name: str) -> None:
+        """Turn a table's pending rows into an Arrow batch (caller holds the lock)."""
+        pending = self._pending.pop(name, None)
+        if pending is None:
+            return
+        self._batches.setdefault(name, []).append(pending.to_arrow())
 
     def notify(self, batches: Sequence[TableBatch]) -> None:
         """Append the rows of registered tables."""
         with self._lock:
-            store_all, registry = self._store_all, self._registry
-        if not store_all and not registry:
-            return
-        converted = [(b.schema.name, b.to_arrow()) for b in batches
-                     if b.rows and (store_all or b.schema.name in registry)]
-        with self._lock:
-            for name, batch in converted:
-                if not (self._store_all or name in self._registry):
-                    continue  # deregistered while converting
-                kept = self._batches.setdefault(name, [])
-                if kept and kept[0].schema != batch.schema:
-                    raise ValueError(f"table {name!r} changed columns: {kept[0].schema.names} -> {batch.schema.names}")
-                kept.append(batch)
+            if not self._store_all and not self._registry:
+                return
+            for b in batches:
+                name = b.schema.name
+                if not b.rows or not (self._store_all or name in self._registry):
+                    continue
+                known = self._schemas.setdefault(name, b.schema)
+                if known != b.schema:
+                    raise ValueError(f"table {name!r} changed columns: {known.names} -> {b.schema.names}")
+                pending = self._pending.get(name)
+                if pending is None:
+                    self._pending[name] = TableBatch(b.schema, b.sim_id, list(b.rows))
+                else:
+                    pending.rows.extend(b.rows)
+                    if len(pending.rows) >= _CONVERT_ROWS:
+                        self._convert(name)
 
     def tables(self) -> list[str]:
         """Names of the tables holding rows, in first-seen order."""
         with self._lock:
-            return list(self._batches)
+            return list(self._batches) + [n for n in self._pending if n not in self._batches]
 
     def query(self, table: str, conds: Any = None) -> QueryResult:
         """The rows of `table` where every condition holds, with their original row labels.
@@ -203,6 +226,7 @@ class MemoryBackend:
         KeyError if the table holds no rows here; ValueError for bad conditions.
         """
         with self._lock:
+            self._convert(table)
             batches = self._batches.get(table)
             batches = list(batches) if batches is not None else None
         if batches is None:
