@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -59,11 +59,15 @@ def calibrate() -> float:
 def run_once(backend: str, path: Path) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of one run in a fresh interpreter."""
     with tempfile.TemporaryDirectory() as tmp:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        proc = subprocess.run([sys.executable, "-c", RUNNER, backend, str(path), str(Path(tmp) / "out.sqlite")],
-                              capture_output=True, text=True, check=True, cwd=ROOT)
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return float(proc.stdout.strip().splitlines()[-1]), max(peak, before) / 1024
+        proc = subprocess.Popen([sys.executable, "-c", RUNNER, backend, str(path), str(Path(tmp) / "out.sqlite")],
+                                stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise RuntimeError(f"{backend} run of {path.name} failed ({proc.returncode})")
+    return float(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
 
 
 def cyclus_time(runs_tsv: Path, name: str) -> float | None:
