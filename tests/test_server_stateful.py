@@ -51,7 +51,7 @@ class ServerMachine(RuleBasedStateMachine):
         self.client(self._setup)
 
     async def _serve(self) -> None:
-        opts = options(self.tmp, repeating="sleep n=0.003", heartbeat=30)
+        opts = options(self.tmp, repeating="sleep n=0.01", heartbeat=30)
         async with trio.open_nursery() as nursery:
             self.port = await nursery.start(serve, opts)
             self.ready.set()
@@ -115,6 +115,16 @@ class ServerMachine(RuleBasedStateMachine):
             assert n == self.paused_count
         assert n >= self.last_count
         self.last_count = n
+
+    @rule(orient=st.sampled_from(["split", "records", "index", "columns", "values", "table"]),
+          op=st.sampled_from(["<", ">", "<=", ">=", "==", "!=", "~"]), t=st.integers(-1, 130))
+    def table_data(self, orient, op, t):
+        params = {"table": "Transactions", "conds": [["Time", op, t]], "orient": orient}
+        reply = self.client(request, "table_data", params)
+        if op == "~":
+            assert reply["event"] == "error" and reply["params"] == params
+        else:
+            assert reply["event"] == "table_data" and reply["params"] == params
 
     @rule(message=junk)
     def junk_message(self, message):
