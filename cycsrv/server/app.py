@@ -1,5 +1,6 @@
 """`serve()`: one nursery, five tasks — simulation, action consumer, websocket server,
-heartbeat and monitor — talking over trio memory channels.
+heartbeat and monitor — talking over trio memory channels (plus signal handling and systemd
+status reports when run as a service).
 
 The simulation runs in a worker thread (`trio.to_thread`). After every time step its hook
 comes back into trio (`trio.from_thread.run`) to queue the repeating actions, wait until they
@@ -12,20 +13,23 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import trio
 from trio_websocket import ConnectionClosed, WebSocketRequest, WebSocketServer
 
+from cycsrv import systemd
 from cycsrv.kernel.infile import InputError
 from cycsrv.kernel.simulation import Simulation
-from cycsrv.server import actions, events
+from cycsrv.server import actions, events, logs
 from cycsrv.server.state import Action, Client, ServeOptions, ServerState, log
 from cycsrv.store.memory import MemoryBackend
 from cycsrv.store.sqlite import SqliteBackend
 
 CLOSE_GOING_AWAY = 1001
+CLOSE_POLICY_VIOLATION = 1008
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 10.0
@@ -43,7 +47,11 @@ async def serve(options: ServeOptions, *, on_handshake: HandshakeCheck | None = 
     The listening socket is bound before anything else starts, so a port in use is a plain
     `OSError` from this call rather than a failure inside the nursery.
     """
-    listeners = await trio.open_tcp_listeners(options.port, host=options.host)
+    if options.ssl_context is None:
+        listeners = await trio.open_tcp_listeners(options.port, host=options.host)
+    else:
+        listeners = await trio.open_ssl_over_tcp_listeners(options.port, options.ssl_context,
+                                                           host=options.host)
     actions_send, actions_recv = trio.open_memory_channel[Action](options.action_queue)
     monitor_send, monitor_recv = trio.open_memory_channel[Action](64)
     state = ServerState(options=options, memory=MemoryBackend(registry=True),
@@ -55,14 +63,19 @@ async def serve(options: ServeOptions, *, on_handshake: HandshakeCheck | None = 
         nursery.start_soon(run_simulation, state)
         nursery.start_soon(consume_actions, state, actions_recv)
         nursery.start_soon(run_monitor, state, monitor_recv, nursery.cancel_scope)
+        if options.handle_signals:
+            await nursery.start(handle_signals, state)
         await nursery.start(server.run)
         port = server.port
         nursery.start_soon(send_heartbeats, state)
+        if systemd.notify_address() is not None:
+            nursery.start_soon(report_to_systemd, state)
         if options.http_port is not None:
             await _start_dashboard(nursery, options, port)
         for request in options.initial_actions:
             await queue(state, Action(request))
-        log.info("serving cyclus at ws://%s:%d", options.host, port)
+        scheme = "ws" if options.ssl_context is None else "wss"
+        log.info("serving cyclus at %s://%s:%d", scheme, options.host, port)
         task_status.started(port)
     log.info("server stopped")
 
@@ -181,6 +194,7 @@ async def run_monitor(state: ServerState, receive: trio.MemoryReceiveChannel[Act
 async def shutdown(state: ServerState, when: str) -> None:
     """Stop: `empty` waits for queued actions first; the recorder is flushed either way."""
     log.info("shutdown (%s) requested", when)
+    systemd.notify("STOPPING=1", f"STATUS=stopping at time step {state.step}")
     state.shutdown_requested.set()
     if when == "empty":
         while state.actions.statistics().current_buffer_used or state.active_actions > (1 if state.paused else 0):
@@ -209,6 +223,11 @@ async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | N
                             request: WebSocketRequest) -> None:
     """One client: a reader (this task) and a writer task draining its bounded outbox."""
     try:
+        refusal = state.options.access.refusal(request)
+        if refusal is not None:
+            log.warning("handshake from %s refused (%d)", request.remote, refusal)
+            await request.reject(refusal, body=b"unauthorized" if refusal == 401 else b"forbidden")
+            return
         if on_handshake is not None and not await on_handshake(request):
             log.warning("handshake from %s refused", request.remote)
             await request.reject(HTTP_FORBIDDEN, body=b"forbidden")
@@ -235,6 +254,8 @@ async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | N
         with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
             if client.overflowed:
                 await _close(client, CLOSE_TRY_AGAIN_LATER, "client too slow: send buffer full")
+            elif client.limiter is not None and client.limiter.exhausted:
+                await _close(client, CLOSE_POLICY_VIOLATION, "rate limit exceeded")
             else:
                 await _close(client, CLOSE_GOING_AWAY, "closing")
         log.info("client %d disconnected", client.id)
@@ -257,6 +278,13 @@ async def _read(state: ServerState, client: Client) -> None:
             text = await client.ws.get_message()
         except ConnectionClosed:
             return
+        if client.limiter is not None and not client.limiter.allow():
+            if client.limiter.exhausted:
+                log.warning("client %d keeps exceeding the rate limit; closing it", client.id)
+                return
+            client.send_nowait(events.error(
+                f"rate limit exceeded ({state.options.rate_limit:g} messages/s): message dropped", None))
+            continue
         try:
             request = events.parse_message(text)
         except events.ProtocolError as exc:
@@ -281,6 +309,51 @@ async def send_heartbeats(state: ServerState) -> None:
     while True:
         state.broadcast(message)
         await trio.sleep(period)
+
+
+# --- service tasks (cycsrv serve as a daemon) ----------------------------------------------
+async def handle_signals(state: ServerState, *,
+                         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    """SIGTERM and SIGINT shut down like `shutdown when="now"`; SIGHUP reopens log files."""
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+        task_status.started()
+        async for signum in signals:
+            if signum == signal.SIGHUP:
+                logs.reopen_log_files()
+                log.info("log files reopened (SIGHUP)")
+                continue
+            log.info("%s received: shutting down", signal.Signals(signum).name)
+            await queue(state, Action(events.make_request("shutdown", {"when": "now"})))
+
+
+async def report_to_systemd(state: ServerState) -> None:
+    """`STATUS=` with the current time step, and `WATCHDOG=1` at half the watchdog period.
+
+    The ping comes from the event loop, so a blocked loop lets the watchdog fire.
+    """
+    watchdog = systemd.watchdog_period()
+    period = min(watchdog, 1.0) if watchdog is not None else 1.0
+    last = None
+    while True:
+        status = f"STATUS={describe(state)}"
+        lines = [status] if status != last else []
+        if watchdog is not None:
+            lines.append("WATCHDOG=1")
+        if lines:
+            systemd.notify(*lines)
+        last = status
+        await trio.sleep(period)
+
+
+def describe(state: ServerState) -> str:
+    """One line for `systemctl status`: where the simulation is and who is connected."""
+    if state.sim is None:
+        where = "waiting for load" if state.load_error is None else "load failed"
+    elif state.sim_finished.is_set():
+        where = f"finished at time step {state.step}" + (" (error)" if state.sim_error else "")
+    else:
+        where = f"time step {state.step}" + (" (paused)" if state.paused else "")
+    return f"{where}; {len(state.clients)} client(s)"
 
 
 logging.getLogger("trio-websocket").setLevel(logging.WARNING)

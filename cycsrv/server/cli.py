@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import ast
 import errno
-import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,53 +52,108 @@ def parse_action_tokens(tokens: Sequence[str]) -> tuple[Request, ...]:
 
 
 def add_serve_parser(sub: Any) -> None:
-    p = sub.add_parser("serve", help="run an input under the websocket server (cyclus.server protocol)")
-    p.add_argument("input", help="Cyclus input file")
+    # defaults live in cycsrv.server.config (None here means "not given on the command line")
+    p = sub.add_parser("serve", help="run an input under the websocket server (cyclus.server protocol)",
+                       description="Every option can also be set as CYCSRV_<NAME> in the environment "
+                                   "or as <name> in a TOML --config file (command line > environment > file).")
+    p.add_argument("input", nargs="?", help="Cyclus input file")
+    p.add_argument("-c", "--config", help="TOML file of settings (also CYCSRV_CONFIG)")
     p.add_argument("-o", "--output", help="output SQLite file (default: <input basename>.sqlite)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("-p", "--port", type=int, default=4242, help="websocket port (default 4242; 0 = any free)")
-    p.add_argument("-r", "--repeating-actions", nargs="+", default=[], metavar="TOKEN",
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("-p", "--port", type=int, help="websocket port (default 4242; 0 = any free)")
+    p.add_argument("-r", "--repeating-actions", nargs="+", metavar="TOKEN",
                    help="actions queued every time step: NAME k=v ... (e.g. table_data table=TimeSeriesPower)")
-    p.add_argument("-i", "--initial-actions", nargs="+", default=[], metavar="TOKEN",
+    p.add_argument("-i", "--initial-actions", nargs="+", metavar="TOKEN",
                    help="actions queued once at start (e.g. load)")
-    p.add_argument("--heartbeat", type=float, default=5.0, help="seconds between heartbeats (default 5)")
-    p.add_argument("--http-port", type=int, default=None,
-                   help="dashboard HTTP port (default: websocket port + 1)")
-    p.add_argument("--no-dashboard", action="store_true", help="do not serve the browser dashboard")
-    p.add_argument("--max-message-size", type=int, default=1 << 20, help="largest accepted client message (bytes)")
-    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (logs go to stderr)")
+    p.add_argument("--heartbeat", type=float, help="seconds between heartbeats (default 5)")
+    p.add_argument("--http-port", type=int, help="dashboard HTTP port (default: websocket port + 1)")
+    p.add_argument("--no-dashboard", action="store_true", default=None, help="do not serve the browser dashboard")
+    p.add_argument("--max-message-size", type=int, help="largest accepted client message (bytes, default 1 MiB)")
+    p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    p.add_argument("--log-format", choices=("text", "json"), help="text, or json: one object per line (journald)")
+    p.add_argument("--log-file", help="log to this file instead of stderr (SIGHUP reopens it)")
+    p.add_argument("--token-file", help="clients must send this file's token (Authorization: Bearer, or ?token=)")
+    p.add_argument("--allow-origin", action="append", metavar="ORIGIN",
+                   help="accept browsers only from this Origin (repeatable; default: any)")
+    p.add_argument("--certfile", help="TLS certificate (PEM): serve wss://")
+    p.add_argument("--keyfile", help="TLS private key (PEM), if not in --certfile")
+    p.add_argument("--rate-limit", type=float, help="messages per second per client (default 0: no limit)")
+    p.add_argument("--rate-burst", type=int, help="burst allowed over --rate-limit (default: one second's worth)")
     p.set_defaults(func=run_serve)
 
 
-def options_from_args(args: argparse.Namespace) -> ServeOptions:
+def options_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> ServeOptions:
+    """The server's options from the command line, `CYCSRV_*` variables and `--config`.
+
+    Raises `ConfigError` (naming the bad setting) or `ProtocolError` (a bad action).
+    """
+    from cycsrv.server.config import merge_settings
+
+    return options_from_settings(merge_settings(args, os.environ if environ is None else environ))
+
+
+def options_from_settings(s: Mapping[str, Any]) -> ServeOptions:
+    """`ServeOptions` from merged settings (`cycsrv.server.config.merge_settings`)."""
     from cycsrv.cli import default_output
+    from cycsrv.server.config import ConfigError
+    from cycsrv.server.security import AccessPolicy, read_token_file, server_ssl_context
     from cycsrv.server.state import ServeOptions
 
+    if not s["input"]:
+        raise ConfigError("no input file: give one on the command line, as CYCSRV_INPUT or input = in --config")
     http_port = None
-    if not args.no_dashboard:
-        http_port = args.http_port if args.http_port is not None else (args.port + 1 if args.port else 0)
+    if not s["no_dashboard"]:
+        http_port = s["http_port"] if s["http_port"] is not None else (s["port"] + 1 if s["port"] else 0)
+    token = None
+    if s["token_file"]:
+        try:
+            token = read_token_file(s["token_file"])
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"token_file: {exc}") from None
+    ssl_context = None
+    if s["certfile"]:
+        try:
+            ssl_context = server_ssl_context(s["certfile"], s["keyfile"])
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"certfile/keyfile: cannot load {s['certfile']}: {exc}") from None
+    elif s["keyfile"]:
+        raise ConfigError("keyfile: given without certfile")
+    if s["rate_limit"] < 0:
+        raise ConfigError(f"rate_limit: must be 0 (off) or positive, got {s['rate_limit']}")
+    if s["log_format"] not in ("text", "json"):
+        raise ConfigError(f"log_format: must be text or json, got {s['log_format']!r}")
     return ServeOptions(
-        input=args.input,
-        output=args.output or default_output(args.input),
-        host=args.host,
-        port=args.port,
-        repeating_actions=parse_action_tokens(args.repeating_actions),
-        initial_actions=parse_action_tokens(args.initial_actions),
-        heartbeat=args.heartbeat,
-        max_message_size=args.max_message_size,
+        input=s["input"],
+        output=s["output"] or default_output(s["input"]),
+        host=s["host"],
+        port=s["port"],
+        repeating_actions=parse_action_tokens(s["repeating_actions"]),
+        initial_actions=parse_action_tokens(s["initial_actions"]),
+        heartbeat=s["heartbeat"],
+        max_message_size=s["max_message_size"],
         http_port=http_port,
+        access=AccessPolicy(token, tuple(s["allow_origin"])),
+        ssl_context=ssl_context,
+        rate_limit=s["rate_limit"],
+        rate_burst=s["rate_burst"] or 0,
+        handle_signals=True,
     )
 
 
 @attrs.define
 class AnnounceReady:
-    """The `task_status` given to `serve()`: prints the ready line once the listener is up
-    (the one place a systemd READY=1 notification belongs)."""
+    """The `task_status` given to `serve()`: prints the ready line once the listener is up and
+    tells systemd (`READY=1`), the one place either belongs."""
 
     host: str
+    scheme: str = "ws"
 
     def started(self, port: int | None = None) -> None:
-        print(f"serving cyclus at ws://{self.host}:{port}", flush=True)
+        from cycsrv import systemd
+
+        print(f"serving cyclus at {self.scheme}://{self.host}:{port}", flush=True)
+        systemd.notify("READY=1", f"STATUS=listening on {self.scheme}://{self.host}:{port}",
+                       f"MAINPID={os.getpid()}")
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -107,20 +162,30 @@ def run_serve(args: argparse.Namespace) -> int:
     import trio
 
     from cycsrv.server.app import serve
+    from cycsrv.server.config import ConfigError, merge_settings
     from cycsrv.server.events import ProtocolError
+    from cycsrv.server.logs import setup_logging
 
-    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        options = options_from_args(args)
+        settings = merge_settings(args, os.environ)
+        options = options_from_settings(settings)
+    except ConfigError as exc:
+        print(f"cycsrv serve: error: {exc}", file=sys.stderr)
+        return 2
     except ProtocolError as exc:
         print(f"cycsrv serve: error: bad action: {exc.message}", file=sys.stderr)
+        return 2
+    try:
+        setup_logging(settings["log_level"], settings["log_format"], settings["log_file"])
+    except (OSError, ValueError) as exc:
+        print(f"cycsrv serve: error: log settings: {exc}", file=sys.stderr)
         return 2
     if not Path(options.input).is_file():
         print(f"cycsrv serve: error: input file {options.input} not found", file=sys.stderr)
         return 2
+    ready = AnnounceReady(options.host, "ws" if options.ssl_context is None else "wss")
     try:
-        trio.run(functools.partial(serve, options, task_status=AnnounceReady(options.host)))
+        trio.run(functools.partial(serve, options, task_status=ready))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             print(f"cycsrv serve: error: port {options.port} on {options.host} is already in use; "

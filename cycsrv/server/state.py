@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import ssl
 from typing import Any
 
 import attrs
@@ -12,6 +13,7 @@ from trio_websocket import WebSocketConnection
 
 from cycsrv.kernel.simulation import Simulation
 from cycsrv.server.events import Request
+from cycsrv.server.security import AccessPolicy, RateLimiter
 from cycsrv.store.memory import MemoryBackend
 from cycsrv.store.sqlite import SqliteBackend
 
@@ -36,6 +38,14 @@ class ServeOptions:
     client_buffer: int = 256
     action_queue: int = 1024
     http_port: int | None = None
+    #: who may connect (token, origins); everyone on the bound address by default
+    access: AccessPolicy = attrs.field(factory=AccessPolicy)
+    ssl_context: ssl.SSLContext | None = None
+    #: messages per second per client (token bucket of `rate_burst`); 0 = no limit
+    rate_limit: float = 0.0
+    rate_burst: int = 0
+    #: SIGTERM/SIGINT shut down, SIGHUP reopens log files (only in the main thread: the CLI)
+    handle_signals: bool = False
 
 
 @attrs.define(eq=False)
@@ -49,6 +59,7 @@ class Client:
     overflowed: bool = False
     #: cancel scope of the connection's tasks, set by the connection handler
     scope: trio.CancelScope | None = None
+    limiter: RateLimiter | None = None
 
     def send_nowait(self, message: str) -> None:
         """Queue a message; a client whose outbox is full is marked for disconnection."""
@@ -105,6 +116,9 @@ class ServerState:
     def new_client(self, ws: WebSocketConnection) -> Client:
         send, receive = trio.open_memory_channel[str](self.options.client_buffer)
         client = Client(next(self._ids), ws, send, receive)
+        if self.options.rate_limit > 0:
+            burst = self.options.rate_burst or max(1, int(self.options.rate_limit))
+            client.limiter = RateLimiter(self.options.rate_limit, burst)
         self.clients[client.id] = client
         return client
 

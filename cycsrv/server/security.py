@@ -1,0 +1,104 @@
+"""Access control for the websocket: a shared token, allowed origins, TLS, per-client rate limit.
+
+The token is compared in constant time; it may come as `Authorization: Bearer <token>` or as a
+`?token=` query parameter (browsers cannot set headers on a websocket). A missing token is 401,
+a wrong one or a foreign `Origin` is 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ssl
+import urllib.parse
+from pathlib import Path
+
+import attrs
+import trio
+from trio_websocket import WebSocketRequest
+
+HTTP_UNAUTHORIZED = 401
+HTTP_FORBIDDEN = 403
+
+
+@attrs.frozen
+class AccessPolicy:
+    """Who may open a websocket: holders of `token` (if set), from `origins` (if any)."""
+
+    token: str | None = None
+    origins: tuple[str, ...] = ()
+
+    def refusal(self, request: WebSocketRequest) -> int | None:
+        """The HTTP status to reject `request` with, or None to accept it."""
+        headers = {k.lower(): v for k, v in request.headers}
+        if self.origins:
+            origin = headers.get(b"origin", b"").decode("latin-1")
+            if origin not in self.origins:
+                return HTTP_FORBIDDEN
+        if self.token is not None:
+            given = _token_of(request.path, headers)
+            if given is None:
+                return HTTP_UNAUTHORIZED
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                return HTTP_FORBIDDEN
+        return None
+
+
+def _token_of(path: str, headers: dict[bytes, bytes]) -> str | None:
+    auth = headers.get(b"authorization", b"").decode("latin-1")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    tokens = query.get("token")
+    return tokens[0] if tokens else None
+
+
+def read_token_file(path: str) -> str:
+    """The token in `path` (surrounding whitespace dropped); an empty file is an error."""
+    token = Path(path).read_text().strip()
+    if not token:
+        raise ValueError(f"token file {path} is empty")
+    return token
+
+
+def server_ssl_context(certfile: str, keyfile: str | None) -> ssl.SSLContext:
+    """A TLS server context (TLS 1.2 or later) for `--certfile/--keyfile`."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
+@attrs.define
+class RateLimiter:
+    """A token bucket: `rate` messages per second on average, bursts of up to `burst`.
+
+    `allow()` takes one token. A client that keeps sending with an empty bucket is cut off:
+    `exhausted` becomes True once more than `burst` messages were refused since the bucket
+    was last full.
+    """
+
+    rate: float
+    burst: int
+    tokens: float = attrs.field(init=False)
+    refused: int = 0
+    stamp: float = attrs.field(init=False, factory=trio.current_time)
+
+    def __attrs_post_init__(self) -> None:
+        self.tokens = float(self.burst)
+
+    def allow(self) -> bool:
+        now = trio.current_time()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= self.burst:
+            self.refused = 0
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        self.refused += 1
+        return False
+
+    @property
+    def exhausted(self) -> bool:
+        return self.refused > self.burst
