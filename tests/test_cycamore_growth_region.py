@@ -65,8 +65,8 @@ def brute_force_cost(options: list[BuildOption], demand: float) -> float:
     best = math.inf
     ranges = [range(math.ceil(demand / o.capacity) + 1) for o in options]
     for counts in itertools.product(*ranges):
-        if sum(n * o.capacity for n, o in zip(counts, options)) >= demand - 1e-9:
-            best = min(best, sum(n * o.cost for n, o in zip(counts, options)))
+        if sum(n * o.capacity for n, o in zip(counts, options, strict=True)) >= demand - 1e-9:
+            best = min(best, sum(n * o.cost for n, o in zip(counts, options, strict=True)))
     return best
 
 
@@ -76,8 +76,8 @@ def brute_force_cost(options: list[BuildOption], demand: float) -> float:
 def test_build_decision_is_the_cheapest_cover(pairs, demand):
     options = [BuildOption(f"p{i}", cap, cost) for i, (cap, cost) in enumerate(pairs)]
     counts = cheapest_builds(options, demand)
-    assert sum(n * o.capacity for n, o in zip(counts, options)) >= demand
-    assert sum(n * o.cost for n, o in zip(counts, options)) == brute_force_cost(options, demand)
+    assert sum(n * o.capacity for n, o in zip(counts, options, strict=True)) >= demand
+    assert sum(n * o.cost for n, o in zip(counts, options, strict=True)) == brute_force_cost(options, demand)
 
 
 def test_build_decision_examples():
