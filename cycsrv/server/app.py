@@ -68,8 +68,6 @@ async def serve(options: ServeOptions, *, on_handshake: HandshakeCheck | None = 
         await nursery.start(server.run)
         port = server.port
         nursery.start_soon(send_heartbeats, state)
-        if systemd.notify_address() is not None:
-            nursery.start_soon(report_to_systemd, state)
         if options.http_port is not None:
             await _start_dashboard(nursery, options, port)
         for request in options.initial_actions:
@@ -77,6 +75,9 @@ async def serve(options: ServeOptions, *, on_handshake: HandshakeCheck | None = 
         scheme = "ws" if options.ssl_context is None else "wss"
         log.info("serving cyclus at %s://%s:%d", scheme, options.host, port)
         task_status.started(port)
+        if systemd.notify_address() is not None:
+            # after started(): READY=1 (sent by the CLI's task_status) comes first
+            nursery.start_soon(report_to_systemd, state)
     log.info("server stopped")
 
 

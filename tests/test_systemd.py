@@ -1,0 +1,114 @@
+"""systemd integration: sd_notify datagrams (path and abstract sockets), the watchdog period,
+the notifications a real `cycsrv serve` process sends, and the unit file passing
+`systemd-analyze verify`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import trio
+from server_helpers import EXAMPLE
+
+from cycsrv import systemd
+
+ROOT = Path(__file__).resolve().parent.parent
+UNIT = ROOT / "scripts" / "cycsrv.service"
+
+
+def listener(address: str) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(address)
+    sock.settimeout(5)
+    return sock
+
+
+def test_notify_sends_one_datagram_to_a_path_socket(tmp_path, monkeypatch):
+    path = str(tmp_path / "notify")
+    with listener(path) as sock:
+        monkeypatch.setenv("NOTIFY_SOCKET", path)
+        assert systemd.notify("READY=1", "STATUS=up")
+        assert sock.recv(4096) == b"READY=1\nSTATUS=up"
+
+
+def test_notify_supports_the_abstract_namespace(monkeypatch):
+    name = f"cycsrv-test-{uuid.uuid4().hex}"
+    with listener("\0" + name) as sock:
+        monkeypatch.setenv("NOTIFY_SOCKET", "@" + name)
+        assert systemd.notify("STOPPING=1")
+        assert sock.recv(4096) == b"STOPPING=1"
+
+
+def test_notify_outside_systemd_or_to_a_dead_socket_does_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    assert not systemd.notify("READY=1")
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "nobody-listens"))
+    assert not systemd.notify("READY=1")
+
+
+def test_watchdog_period_is_half_of_watchdog_usec_and_only_for_our_pid(monkeypatch):
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    monkeypatch.delenv("WATCHDOG_USEC", raising=False)
+    assert systemd.watchdog_period() is None
+    monkeypatch.setenv("WATCHDOG_USEC", "30000000")
+    assert systemd.watchdog_period() == 15.0
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
+    assert systemd.watchdog_period() == 15.0
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid() + 1))
+    assert systemd.watchdog_period() is None
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
+    monkeypatch.setenv("WATCHDOG_USEC", "soon")
+    assert systemd.watchdog_period() is None
+
+
+async def test_serve_notifies_ready_status_watchdog_then_stopping(tmp_path):
+    path = str(tmp_path / "notify")
+    sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    await sock.bind(path)
+    shutil.copy(EXAMPLE, tmp_path / "input.xml")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"}
+    env.pop("WATCHDOG_PID", None)
+    proc = await trio.lowlevel.open_process(
+        [sys.executable, "-m", "cycsrv", "serve", "input.xml", "-p", "0", "--no-dashboard",
+         "-i", "load", "-r", "sleep", "n=0.01"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen: list[str] = []
+    try:
+        with trio.fail_after(30):
+            while not any(m.startswith("STATUS=time step") for m in seen) or "WATCHDOG=1" not in seen:
+                seen += (await sock.recv(4096)).decode().split("\n")
+            proc.send_signal(signal.SIGTERM)
+            while "STOPPING=1" not in seen:
+                seen += (await sock.recv(4096)).decode().split("\n")
+            assert await proc.wait() == 0
+    finally:
+        sock.close()
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    # READY=1 comes first, once the websocket listens; then status and pings; STOPPING last
+    assert seen[0] == "READY=1" and seen[1].startswith("STATUS=listening on ws://127.0.0.1:")
+    assert seen.index("READY=1") < seen.index("WATCHDOG=1") < seen.index("STOPPING=1")
+    steps = [m for m in seen if m.startswith("STATUS=time step")]
+    assert steps[0].endswith("client(s)")
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze not installed (Debian package: systemd)")
+def test_the_unit_file_passes_systemd_analyze_verify(tmp_path):
+    # verify insists that ExecStart's binary exists; check the unit as shipped
+    proc = subprocess.run(["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "Unknown" not in proc.stderr and "ignoring" not in proc.stderr.lower(), proc.stderr
+    text = UNIT.read_text()
+    for line in ("Type=notify", "DynamicUser=yes", "StateDirectory=cycsrv", "ProtectSystem=strict",
+                 "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"):
+        assert f"\n{line}\n" in text
