@@ -54,7 +54,7 @@ def free_port() -> int:
 
 
 async def connect(port: int):
-    return open_websocket(HOST, port, "/", use_ssl=False, max_message_size=1 << 28)
+    return open_websocket(HOST, port, "/", use_ssl=False, max_message_size=1 << 28, receive_buffer_size=1 << 16)
 
 
 async def reply(ws, event: str) -> dict:
