@@ -94,3 +94,10 @@ def test_producing_children_count_as_supply_until_they_leave():
     assert inst.producer_manager.supply("c") == 2.5
     assert inst.producer_manager.supply("other") == 0
     assert len(inst.producer_manager.producers) == 1
+
+
+def test_unknown_prototypes_and_past_build_times_are_refused_naming_the_institution():
+    with pytest.raises(ValueError, match=r"'D': cannot deploy unknown prototype 'nope'"):
+        run_insts([dummy("foobar")], [deploy_inst("D", ["nope"], [1], [1])], 2)
+    with pytest.raises(ValueError, match=r"'D': build time 0 of 'foobar' is not after"):
+        run_insts([dummy("foobar")], [deploy_inst("D", ["foobar"], [0], [1])], 2)

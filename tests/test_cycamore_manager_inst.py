@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from instsim import dummy, growth_region, manager_inst, run_insts, source
 
 from cycsrv.archetypes.cycamore.building import BuildOption
@@ -53,3 +54,8 @@ def test_builds_only_when_a_growth_region_orders():
 def test_position_is_recorded_once():
     rows = run_insts([source("A", "c", 1)], [manager_inst("M", ["A"])], 2)
     assert [r["Prototype"] for r in rows.table("AgentPosition")].count("M") == 1
+
+
+def test_an_unknown_prototype_is_refused_naming_the_institution():
+    with pytest.raises(ValueError, match=r"'M': unknown prototype 'nope'"):
+        run_insts([dummy("foobar")], [manager_inst("M", ["nope"])], 2)

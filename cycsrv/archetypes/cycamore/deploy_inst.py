@@ -45,6 +45,11 @@ class DeployInst(Institution):
         ctx = self.context
         added: set[str] = set()
         for i, proto in enumerate(self.prototypes):
+            if proto not in ctx.prototypes:
+                raise ValueError(f"prototype {self.prototype!r}: cannot deploy unknown prototype {proto!r}")
+            if i < len(self.build_times) and self.build_times[i] <= ctx.time:
+                raise ValueError(f"prototype {self.prototype!r}: build time {self.build_times[i]} of {proto!r} "
+                                 f"is not after the institution's own entry (step {ctx.time})")
             name = proto
             if len(self.lifetimes) == len(self.prototypes):
                 clone = ctx.create_agent(proto)  # takes an agent id even if the lifetime is unchanged

@@ -40,6 +40,8 @@ class ManagerInst(Institution):
         for child in sorted(self.children, key=lambda a: a.id):
             self.producer_manager.register(child)
         for proto in self.prototypes:
+            if proto not in self.context.prototypes:
+                raise ValueError(f"prototype {self.prototype!r}: unknown prototype {proto!r} in prototypes")
             clone = self.context.create_agent(proto)  # takes an agent id, as Cyclus's CreateAgent does
             if production(clone) is not None:
                 self.build_options[proto] = clone
