@@ -24,7 +24,7 @@ from cycsrv import systemd
 from cycsrv.kernel.infile import InputError
 from cycsrv.kernel.simulation import Simulation
 from cycsrv.server import actions, events, logs
-from cycsrv.server.state import Action, Client, ServeOptions, ServerState, log
+from cycsrv.server.state import SLOW_CLIENT_GRACE, Action, Client, ServeOptions, ServerState, log
 from cycsrv.store.memory import MemoryBackend
 from cycsrv.store.sqlite import SqliteBackend
 
@@ -134,7 +134,12 @@ async def run_simulation(state: ServerState) -> None:
         state.broadcast(events.error(state.sim_error, None, "load"))
     finally:
         with trio.CancelScope(shield=True):
-            await trio.to_thread.run_sync(sim.close)
+            try:
+                await trio.to_thread.run_sync(sim.close)
+            except Exception:
+                # e.g. another process reading the output keeps it from leaving WAL mode: every
+                # step is already committed, so this is no reason to fail the whole server
+                log.exception("closing the output %s failed", state.options.output)
         state.sim_finished.set()
 
 
@@ -247,7 +252,13 @@ async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | N
             client.scope = nursery.cancel_scope
             nursery.start_soon(_write, client, nursery.cancel_scope)
             await _read(state, client)
-            nursery.cancel_scope.cancel()
+            if client.limiter is not None and client.limiter.exhausted:
+                # let the writer send what is queued (the errors that say why), briefly
+                client.outbox.close()
+                nursery.cancel_scope.deadline = min(nursery.cancel_scope.deadline,
+                                                    trio.current_time() + SLOW_CLIENT_GRACE)
+            else:
+                nursery.cancel_scope.cancel()
     except Exception:
         log.exception("client %d failed", client.id)
     finally:
