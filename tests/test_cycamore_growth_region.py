@@ -122,7 +122,9 @@ def test_orders_the_cheapest_builds_for_the_next_step():
     assert built(rows, "Source2") == [1]  # t=0: 2 wanted, one 2-unit source is cheapest
     assert built(rows, "Source1") == [2, 3]  # t=1, t=2: under 1.1 missing each step
     assert built(rows, "Source3") == [2, 2, 2]  # t=1: 3 missing at once
-    # t=3 still falls short, but builds ordered at the last step would enter after the end
+    # t=3 still falls short: the order is recorded, but a build after the last step never happens
+    assert [r["Prototype"] for r in rows.table("BuildSchedule") if r["BuildTime"] == 4] == ["Source1"]
+    assert max(r["EnterTime"] for r in rows.table("AgentEntry")) == 3
 
 
 def test_supply_from_a_deploy_inst_counts_and_a_manager_inst_builds_the_rest():
