@@ -86,7 +86,7 @@ async def _start_dashboard(nursery: trio.Nursery, options: ServeOptions, ws_port
         from cycsrv.server.http import serve_dashboard
     except ImportError:  # pragma: no cover - the dashboard ships with the package
         return
-    ws_url = f"ws://{options.host}:{ws_port}"
+    ws_url = f"{'ws' if options.ssl_context is None else 'wss'}://{options.host}:{ws_port}"
     try:
         await nursery.start(serve_dashboard, options.host, options.http_port, ws_url)
     except OSError as exc:

@@ -1,5 +1,9 @@
 """Access control for the websocket: a shared token, allowed origins, TLS, per-client rate limit.
 
+Allowed origins stop other web pages, opened in a browser on this machine, from talking to the
+server (cross-site websocket hijacking); a client that sends no `Origin` (not a browser) is let
+through to the token check.
+
 The token is compared in constant time; it may come as `Authorization: Bearer <token>` or as a
 `?token=` query parameter (browsers cannot set headers on a websocket). A missing token is 401,
 a wrong one or a foreign `Origin` is 403.
@@ -30,10 +34,10 @@ class AccessPolicy:
     def refusal(self, request: WebSocketRequest) -> int | None:
         """The HTTP status to reject `request` with, or None to accept it."""
         headers = {k.lower(): v for k, v in request.headers}
-        if self.origins:
-            origin = headers.get(b"origin", b"").decode("latin-1")
-            if origin not in self.origins:
-                return HTTP_FORBIDDEN
+        origin = headers.get(b"origin")
+        # browsers always send Origin; other clients do not, and the token is what guards them
+        if self.origins and origin is not None and origin.decode("latin-1") not in self.origins:
+            return HTTP_FORBIDDEN
         if self.token is not None:
             given = _token_of(request.path, headers)
             if given is None:
