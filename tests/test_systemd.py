@@ -112,3 +112,27 @@ def test_the_unit_file_passes_systemd_analyze_verify(tmp_path):
     for line in ("Type=notify", "DynamicUser=yes", "StateDirectory=cycsrv", "ProtectSystem=strict",
                  "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"):
         assert f"\n{line}\n" in text
+
+
+MDWE_RUN = """
+import ctypes, sys
+PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN = 65, 1
+if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0:
+    sys.exit(77)
+import pyarrow, numpy  # what the server may load
+callback = ctypes.CFUNCTYPE(ctypes.c_int)(lambda: 7)  # a libffi closure
+assert callback() == 7
+from cycsrv.cli import main
+sys.exit(main(["run", sys.argv[1], "-o", sys.argv[2], "-q"]))
+"""
+
+
+def test_a_run_works_under_memory_deny_write_execute(tmp_path):
+    """The kernel rule behind MemoryDenyWriteExecute=yes (PR_SET_MDWE, Linux 6.3+) on this
+    Python build: a whole simulation, pyarrow, numpy and a ctypes callback still work."""
+    proc = subprocess.run([sys.executable, "-c", MDWE_RUN, str(EXAMPLE), str(tmp_path / "out.sqlite")],
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                          timeout=120)
+    if proc.returncode == 77:
+        pytest.skip("the kernel has no PR_SET_MDWE (Linux < 6.3)")
+    assert proc.returncode == 0, proc.stderr
