@@ -364,7 +364,7 @@ def describe(state: ServerState) -> str:
     elif state.sim_finished.is_set():
         where = f"finished at time step {state.step}" + (" (error)" if state.sim_error else "")
     else:
-        where = f"time step {state.step}" + (" (paused)" if state.paused else "")
+        where = f"time step {state.step} of {state.sim.duration}" + (" (paused)" if state.paused else "")
     return f"{where}; {len(state.clients)} client(s)"
 
 
