@@ -157,3 +157,15 @@ def test_an_unknown_function_type_is_refused_naming_the_region():
     region = growth_region({"c": [(0, "cubic", "1 2")]})
     with pytest.raises(ValueError, match=r"'R'.*'c'.*'cubic' is not a function type"):
         run_insts([dummy("foobar")], [manager_inst("M", ["foobar"])], 2, region)
+
+
+def test_a_search_too_large_to_finish_still_covers_the_demand():
+    options = [BuildOption(f"p{i}", 10 + i * 1.37, 10 + i * 1.37) for i in range(6)]
+    counts = cheapest_builds(options, 5000.5)
+    built_capacity = sum(n * o.capacity for n, o in zip(counts, options, strict=True))
+    assert 5000.5 <= built_capacity <= 5000.5 + 10
+
+
+def test_identical_options_build_only_the_first():
+    a, b = BuildOption("a", 2, 3), BuildOption("b", 2, 3)
+    assert cheapest_builds([a, b], 5) == [3, 0]

@@ -2,9 +2,12 @@
 
 Cyclus's BuildingManager solves `min sum(cost_i * n_i)  s.t.  sum(capacity_i * n_i) >= demand,
 n_i >= 0 integer` with CBC. The problems are tiny (one variable per buildable prototype), so a
-depth-first branch and bound solves them exactly. CBC leaves ties open; here, among equally
-cheap answers, the one building the most of the earliest option (in builder id, then
-prototype-list order) wins, so decisions are deterministic.
+depth-first branch and bound solves them exactly: it builds as many as it can of the most
+cost-efficient option first, then backs off, pruning branches that cannot beat the best answer
+so far. CBC leaves ties open; here the first cheapest answer found wins (the most of the most
+cost-efficient option, the earliest option on equal efficiency), so decisions are
+deterministic. A search that needs more than `NODE_LIMIT` nodes (only pathological inputs)
+stops there with the best answer found, which always covers the demand.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import attrs
 
 #: absolute slack on covering the demand, and relative slack when comparing costs
 TOLERANCE = 1e-9
+#: search nodes after which the best answer found so far is taken
+NODE_LIMIT = 200_000
 
 
 @attrs.frozen
@@ -34,33 +39,35 @@ def cheapest_builds(options: Sequence[BuildOption], demand: float) -> list[int]:
     be unbounded). Returns one count per option, all zero when `demand <= 0`.
     """
     counts = [0] * len(options)
-    usable = [i for i, o in enumerate(options) if o.capacity > 0]
-    for i in usable:
-        if options[i].cost < 0:
-            raise ValueError(f"prototype {options[i].prototype!r} has a negative cost ({options[i].cost}) "
-                             "for the commodity; the cheapest build is unbounded")
+    usable: list[int] = []
+    seen: set[tuple[float, float]] = set()
+    for i, o in enumerate(options):
+        if o.capacity <= 0:
+            continue
+        if o.cost < 0:
+            raise ValueError(f"prototype {o.prototype!r} has a negative cost ({o.cost}) for the commodity; "
+                             "the cheapest build is unbounded")
+        if (o.capacity, o.cost) not in seen:  # an identical later option would never be chosen
+            seen.add((o.capacity, o.cost))
+            usable.append(i)
     if demand <= TOLERANCE or not usable:
         return counts
-    # search the most cost-efficient options first: good answers early, tight bounds after
     order = sorted(usable, key=lambda i: (options[i].cost / options[i].capacity, i))
     unit = [options[i].cost / options[i].capacity for i in order]
     best_cost = math.inf
-    best: list[int] = counts
-
-    def consider(cost: float) -> None:
-        nonlocal best_cost, best
-        slack = TOLERANCE * max(1.0, abs(best_cost)) if best_cost < math.inf else 0.0
-        if cost < best_cost - slack or (cost <= best_cost + slack and counts > best):
-            best_cost, best = cost, list(counts)
+    best = counts
+    nodes = 0
 
     def search(k: int, remaining: float, cost: float) -> None:
+        nonlocal best_cost, best, nodes
+        nodes += 1
         if remaining <= TOLERANCE:
-            consider(cost)
-            return
-        if k == len(order):
+            if cost < best_cost - TOLERANCE * max(1.0, cost):
+                best_cost, best = cost, list(counts)
             return
         # covering `remaining` costs at least remaining * (best unit cost among options k..)
-        if best_cost < math.inf and cost + remaining * unit[k] > best_cost + TOLERANCE * max(1.0, best_cost):
+        if k == len(order) or nodes > NODE_LIMIT or \
+                cost + remaining * unit[k] >= best_cost - TOLERANCE * max(1.0, best_cost):
             return
         i = order[k]
         opt = options[i]
