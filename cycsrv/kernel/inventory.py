@@ -27,7 +27,7 @@ def record_explicit_inventory(ctx: Context, *, full: bool, compact: bool) -> Non
                     ctx.next_comp_id()
                     comp = None  # type: ignore[assignment]
                 qty += m.qty
-                for nuc, v in normalize(m.comp.mass(), m.qty).items():
+                for nuc, v in m.comp.mass_scaled(m.qty).items():
                     total[nuc] = total.get(nuc, 0.0) + v
             if qty <= 0:
                 continue

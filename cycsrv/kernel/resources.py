@@ -35,9 +35,12 @@ def kahan_sum(values: list[float]) -> float:
 
 def normalize(comp: Mapping[int, float], val: float = 1.0) -> dict[int, float]:
     """Scale `comp` so its values sum to `val` (unchanged when the sum is 0 or already `val`)."""
-    s = kahan_sum(list(comp.values()))
-    if s != val and s != 0:
-        f = val / s
+    return _scaled(comp, kahan_sum(list(comp.values())), val)
+
+
+def _scaled(comp: Mapping[int, float], total: float, val: float) -> dict[int, float]:
+    if total != val and total != 0:
+        f = val / total
         return {k: v * f for k, v in comp.items()}
     return dict(comp)
 
@@ -49,12 +52,14 @@ class Composition:
     with atomic masses.
     """
 
-    __slots__ = ("_atom", "_mass", "id", "recorded")
+    __slots__ = ("_atom", "_atom_total", "_mass", "_mass_total", "id", "recorded")
 
     def __init__(self, ctx: Context, mass: dict[int, float] | None, atom: dict[int, float] | None) -> None:
         self.id = ctx.next_comp_id()
         self._mass = mass
         self._atom = atom
+        self._mass_total: float | None = None
+        self._atom_total: float | None = None
         self.recorded = False
 
     @classmethod
@@ -81,6 +86,18 @@ class Composition:
             self._atom = {n: v / atomic_mass(n) for n, v in self._mass.items()}  # type: ignore[union-attr]
         return self._atom
 
+    def mass_scaled(self, val: float = 1.0) -> dict[int, float]:
+        """`normalize(self.mass(), val)`, with the (never changing) total computed once."""
+        if self._mass_total is None:
+            self._mass_total = kahan_sum(list(self.mass().values()))
+        return _scaled(self.mass(), self._mass_total, val)
+
+    def atom_scaled(self, val: float = 1.0) -> dict[int, float]:
+        """`normalize(self.atom(), val)`, with the total computed once."""
+        if self._atom_total is None:
+            self._atom_total = kahan_sum(list(self.atom().values()))
+        return _scaled(self.atom(), self._atom_total, val)
+
     def record(self, ctx: Context) -> None:
         """Write the `Compositions` rows once: mass fractions in ascending nuclide order."""
         if self.recorded:
@@ -88,7 +105,7 @@ class Composition:
         self.recorded = True
         add = ctx.recorder.add
         schema = tables.COMPOSITIONS
-        for nuc, frac in sorted(normalize(self.mass()).items()):
+        for nuc, frac in sorted(self.mass_scaled().items()):
             add(schema, (self.id, nuc, frac))
 
 
@@ -202,8 +219,8 @@ class Material(Resource):
         if comp is not self.comp:
             if threshold is None:
                 threshold = ctx.eps_rsrc
-            mine = normalize(self.comp.mass(), self.qty)
-            other = normalize(comp.mass(), qty)
+            mine = self.comp.mass_scaled(self.qty)
+            other = comp.mass_scaled(qty)
             for nuc, v in other.items():
                 mine[nuc] = mine.get(nuc, 0.0) - v
             self.comp = Composition.from_mass(ctx, {n: v for n, v in mine.items() if abs(v) > threshold})
@@ -217,8 +234,8 @@ class Material(Resource):
         """Merge `other` into this material; `other` is left empty."""
         ctx = self.ctx
         if other.comp is not self.comp:
-            mine = normalize(self.comp.mass(), self.qty)
-            for nuc, v in normalize(other.comp.mass(), other.qty).items():
+            mine = self.comp.mass_scaled(self.qty)
+            for nuc, v in other.comp.mass_scaled(other.qty).items():
                 mine[nuc] = mine.get(nuc, 0.0) + v
             self.comp = Composition.from_mass(ctx, mine)
         if self.qty < other.qty:

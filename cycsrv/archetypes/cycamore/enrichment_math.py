@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from cycsrv.kernel.resources import Material, normalize
+from cycsrv.kernel.resources import Material
 
 U235 = 922350000
 U238 = 922380000
@@ -12,24 +12,24 @@ U238 = 922380000
 
 def mass_frac(m: Material, nuc: int) -> float:
     """Normalised mass fraction of `nuc` in `m` (0 when absent)."""
-    return normalize(m.comp.mass()).get(nuc, 0.0)
+    return m.comp.mass_scaled().get(nuc, 0.0)
 
 
 def atom_frac(m: Material, nuc: int) -> float:
     """Normalised atom fraction of `nuc` in `m` (0 when absent)."""
-    return normalize(m.comp.atom()).get(nuc, 0.0)
+    return m.comp.atom_scaled().get(nuc, 0.0)
 
 
 def uranium_mass_frac(m: Material) -> float:
     """Mass fraction of U235 + U238 in `m` (MatQuery's mass_frac of a nuclide set)."""
-    v = normalize(m.comp.mass())
+    v = m.comp.mass_scaled()
     qty = m.qty
     return (v.get(U235, 0.0) * qty + v.get(U238, 0.0) * qty) / qty
 
 
 def uranium_assay_mass(m: Material) -> float:
     """U235 / (U235 + U238) by mass; 0 without uranium."""
-    v = normalize(m.comp.mass())
+    v = m.comp.mass_scaled()
     u235 = v.get(U235, 0.0)
     u238 = v.get(U238, 0.0)
     return u235 / (u235 + u238) if u235 + u238 > 0 else 0.0

@@ -8,7 +8,7 @@ from cycsrv.kernel import nucdata
 from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
 from cycsrv.kernel.resbuf import ResBuf, squash
-from cycsrv.kernel.resources import Composition, Material, Resource, normalize
+from cycsrv.kernel.resources import Composition, Material, Resource
 from cycsrv.kernel.statevar import Inventory, StateVar
 
 NEAR_ZERO = 1e-8
@@ -45,7 +45,7 @@ def cosi_weight(comp: Composition, spectrum: str) -> float:
     p_u238 = _reactivity(U238, spectrum)
     p_pu239 = _reactivity(PU239, spectrum)
     w = 0.0
-    for nuc, frac in sorted(normalize(comp.atom()).items()):
+    for nuc, frac in sorted(comp.atom_scaled().items()):
         w += frac * (_reactivity(nuc, spectrum) - p_u238) / (p_pu239 - p_u238)
     return w
 
@@ -75,10 +75,10 @@ def low_frac(w_low: float, w_target: float, w_high: float, eps: float = NEAR_ZER
 def atom_to_mass_frac(atomfrac: float, c1: Composition, c2: Composition) -> float:
     """Mass fraction of `c1` in a mix holding atom fraction `atomfrac` of `c1` and the rest of `c2`."""
     mass1 = 0.0
-    for nuc, v in sorted(normalize(c1.atom(), atomfrac).items()):
+    for nuc, v in sorted(c1.atom_scaled(atomfrac).items()):
         mass1 += v * nucdata.atomic_mass(nuc)
     mass2 = 0.0
-    for nuc, v in sorted(normalize(c2.atom(), 1 - atomfrac).items()):
+    for nuc, v in sorted(c2.atom_scaled(1 - atomfrac).items()):
         mass2 += v * nucdata.atomic_mass(nuc)
     return mass1 / (mass1 + mass2)
 

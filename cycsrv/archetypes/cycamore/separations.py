@@ -16,7 +16,7 @@ from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, Request, RequestPortfolio, Trade
 from cycsrv.kernel.resbuf import ResBuf
-from cycsrv.kernel.resources import Composition, Material, Resource, normalize
+from cycsrv.kernel.resources import Composition, Material, Resource
 from cycsrv.kernel.statevar import Inventory, StateVar
 from cycsrv.store.schema import DbType, TableSchema
 
@@ -31,7 +31,7 @@ def separate(ctx, effs: dict[int, float], mat: Material) -> Material:  # type: i
     """
     sep: dict[int, float] = {}
     total = 0.0
-    for nuc, qty in normalize(mat.comp.mass(), mat.qty).items():
+    for nuc, qty in mat.comp.mass_scaled(mat.qty).items():
         eff = effs.get(nuc)
         if eff is None:
             eff = effs.get((nuc // 10000000) * 10000000)
