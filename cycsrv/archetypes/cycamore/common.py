@@ -11,7 +11,11 @@ VERSION = "1.6.0"
 LARGE = 1e299
 LARGE_INT = 2147483647
 
+#: annotation `parents` / `all_parents` of every cycamore facility
 FACILITY_PARENTS = ("cyclus::Facility", "cyclus::toolkit::Position")
+FACILITY_ALL_PARENTS = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
+                        "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
+                        "cyclus::toolkit::Position")
 
 
 def latitude_var() -> StateVar:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from cycsrv.archetypes.cycamore.common import (
+    FACILITY_ALL_PARENTS,
+    FACILITY_PARENTS,
     LARGE,
     VERSION,
     latitude_var,
@@ -43,10 +45,8 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
 
     cpp_name = "cycamore::Enrichment"
     version = VERSION
-    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
-    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
-                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
-                   "cyclus::toolkit::Position")
+    parents = FACILITY_PARENTS
+    all_parents = FACILITY_ALL_PARENTS
     extra_annotations = {"niche": "enrichment facility"}
 
     latitude = latitude_var()

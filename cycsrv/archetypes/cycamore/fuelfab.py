@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from cycsrv.archetypes.cycamore.common import LARGE, VERSION, latitude_var, longitude_var, record_position
+from cycsrv.archetypes.cycamore.common import (
+    FACILITY_ALL_PARENTS,
+    FACILITY_PARENTS,
+    LARGE,
+    VERSION,
+    latitude_var,
+    longitude_var,
+    record_position,
+)
 from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel import nucdata
 from cycsrv.kernel.agent import Facility
@@ -108,10 +116,8 @@ The supplying of mixed material is constrained by available inventory quantities
 
     cpp_name = "cycamore::FuelFab"
     version = VERSION
-    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
-    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
-                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
-                   "cyclus::toolkit::Position")
+    parents = FACILITY_PARENTS
+    all_parents = FACILITY_ALL_PARENTS
     extra_annotations = {"niche": "fabrication"}
 
     latitude = latitude_var()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from cycsrv.archetypes.cycamore.common import (
+    FACILITY_ALL_PARENTS,
+    FACILITY_PARENTS,
     LARGE,
     VERSION,
     latitude_var,
@@ -52,10 +54,8 @@ The facility receives material into a feed inventory that it processes with a sp
 
     cpp_name = "cycamore::Separations"
     version = VERSION
-    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
-    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
-                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
-                   "cyclus::toolkit::Position")
+    parents = FACILITY_PARENTS
+    all_parents = FACILITY_ALL_PARENTS
     extra_annotations = {"niche": "separations"}
 
     latitude = latitude_var()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from cycsrv.archetypes.cycamore.common import (
+    FACILITY_ALL_PARENTS,
+    FACILITY_PARENTS,
     LARGE,
     LARGE_INT,
     VERSION,
@@ -55,9 +57,8 @@ class Sink(Facility):
 
     cpp_name = "cycamore::Sink"
     version = VERSION
-    parents = ("cyclus::Facility", "cyclus::toolkit::Position")
-    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
-                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader", "cyclus::toolkit::Position")
+    parents = FACILITY_PARENTS
+    all_parents = FACILITY_ALL_PARENTS
 
     latitude = latitude_var()
     longitude = longitude_var()
