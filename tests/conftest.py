@@ -32,9 +32,8 @@ class CollectingBackend:
 @pytest.fixture
 def run_input(tmp_path, monkeypatch):
     """Run an input file with the kernel into a fresh SQLite file; returns its path."""
-    from cycsrv.store.sqlite import SqliteBackend
-
     from cycsrv.kernel.simulation import Simulation
+    from cycsrv.store.sqlite import SqliteBackend
 
     def run(path: Path, name: str = "out.sqlite") -> Path:
         out = tmp_path / name
