@@ -222,10 +222,11 @@ def render(result: QueryResult, orient: str = "split") -> str:
         keys = pc.binary_join_element_wise(pa.scalar('"'), index, pa.scalar('":{'), pa.scalar(""))
         out = ["{", _listed([keys, *_row_parts(names, cells, "", "}")]), "}"]
     elif orient == "columns":
-        keys = pc.binary_join_element_wise(pa.scalar('"'), index, pa.scalar('":'), pa.scalar(""))
+        # every key carries the comma before it; the first one is cut from each column's body
+        keys = pc.binary_join_element_wise(pa.scalar(',"'), index, pa.scalar('":'), pa.scalar(""))
         out = ["{"]
         for i, (name, cell) in enumerate(zip(names, cells, strict=True)):
-            out += ["," if i else "", quote_string(name), ":{", _listed([keys, cell]), "}"]
+            out += ["," if i else "", quote_string(name), ":{", _joined([keys, cell])[1:], "}"]
         out.append("}")
     else:
         fields = ['{"name":"index","type":"integer"}']
