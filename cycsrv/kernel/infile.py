@@ -78,7 +78,7 @@ class Location:
 
 
 class InputError(Exception):
-    """A problem in an input file; ``str()`` is ``FILE:LINE: message``."""
+    """A problem in an input file; ``str()`` is ``FILE:LINE: message`` (``FILE: message`` when no line applies)."""
 
     def __init__(self, file: str, line: int, message: str) -> None:
         super().__init__(file, line, message)
@@ -87,6 +87,8 @@ class InputError(Exception):
         self.message = message
 
     def __str__(self) -> str:
+        if not self.line:  # the file as a whole (unreadable, not XML at all)
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}: {self.message}"
 
     @property
