@@ -24,6 +24,7 @@ from cycsrv import systemd
 from cycsrv.kernel.infile import InputError
 from cycsrv.kernel.simulation import Simulation
 from cycsrv.server import actions, events, logs
+from cycsrv.server.security import selected_subprotocol
 from cycsrv.server.state import SLOW_CLIENT_GRACE, Action, Client, ServeOptions, ServerState, log
 from cycsrv.store.memory import MemoryBackend
 from cycsrv.store.sqlite import SqliteBackend
@@ -88,9 +89,16 @@ async def _start_dashboard(nursery: trio.Nursery, options: ServeOptions, ws_port
         return
     ws_url = f"{'ws' if options.ssl_context is None else 'wss'}://{options.host}:{ws_port}"
     try:
-        await nursery.start(serve_dashboard, options.host, options.http_port, ws_url)
+        listeners = await nursery.start(serve_dashboard, options.host, options.http_port, ws_url)
     except OSError as exc:
         log.warning("dashboard not started on port %s: %s", options.http_port, exc)
+        return
+    url = f"http://{options.host}:{listeners[0].socket.getsockname()[1]}/"
+    if options.access.token is None:
+        log.info("dashboard at %s", url)
+    else:
+        # never the token itself: logs are read by more people than the token file
+        log.info("dashboard at %s (this server needs a token: open %s#token=<the token in --token-file>)", url, url)
 
 
 async def queue(state: ServerState, action: Action) -> None:
@@ -238,7 +246,7 @@ async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | N
             log.warning("handshake from %s refused", request.remote)
             await request.reject(HTTP_FORBIDDEN, body=b"forbidden")
             return
-        ws = await request.accept()
+        ws = await request.accept(subprotocol=selected_subprotocol(request))
     except ConnectionClosed:
         return
     except Exception:

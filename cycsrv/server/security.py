@@ -4,16 +4,21 @@ Allowed origins stop other web pages, opened in a browser on this machine, from 
 server (cross-site websocket hijacking); a client that sends no `Origin` (not a browser) is let
 through to the token check.
 
-The token is compared in constant time; it may come as `Authorization: Bearer <token>` or as a
-`?token=` query parameter (browsers cannot set headers on a websocket). A missing token is 401,
-a wrong one or a foreign `Origin` is 403.
+The token is compared in constant time. It may come as `Authorization: Bearer <token>` (scripts),
+as the subprotocol `cycsrv.token.<base64url of the token>` (the dashboard: a browser cannot set
+headers on a websocket, but it can offer subprotocols, and these are not written to access logs
+the way URLs are), or as a `?token=` query parameter. A missing token is 401, a wrong one or a
+foreign `Origin` is 403.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import ssl
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -22,6 +27,13 @@ from trio_websocket import WebSocketRequest
 
 HTTP_UNAUTHORIZED = 401
 HTTP_FORBIDDEN = 403
+
+#: The subprotocol the server selects when a client offers it. A browser fails a handshake in
+#: which it offered subprotocols and the server selected none, so the dashboard offers this one
+#: next to its token subprotocol (which is never selected, so never sent back).
+SUBPROTOCOL = "cycsrv"
+#: Start of the subprotocol that carries the token: `cycsrv.token.<base64url(token), no padding>`.
+TOKEN_SUBPROTOCOL_PREFIX = "cycsrv.token."
 
 
 @attrs.frozen
@@ -39,7 +51,7 @@ class AccessPolicy:
         if self.origins and origin is not None and origin.decode("latin-1") not in self.origins:
             return HTTP_FORBIDDEN
         if self.token is not None:
-            given = _token_of(request.path, headers)
+            given = _token_of(request.path, headers, request.proposed_subprotocols)
             if given is None:
                 return HTTP_UNAUTHORIZED
             if not hmac.compare_digest(given.encode(), self.token.encode()):
@@ -47,11 +59,29 @@ class AccessPolicy:
         return None
 
 
-def _token_of(path: str, headers: dict[bytes, bytes]) -> str | None:
+def selected_subprotocol(request: WebSocketRequest) -> str | None:
+    """The subprotocol to accept `request` with: `cycsrv` if offered, else none (as before)."""
+    return SUBPROTOCOL if SUBPROTOCOL in request.proposed_subprotocols else None
+
+
+def token_subprotocol(token: str) -> str:
+    """The subprotocol that carries `token` (what the dashboard offers; for clients and tests)."""
+    return TOKEN_SUBPROTOCOL_PREFIX + base64.urlsafe_b64encode(token.encode()).decode("ascii").rstrip("=")
+
+
+def _token_of(path: str, headers: dict[bytes, bytes], subprotocols: Sequence[str]) -> str | None:
+    """The token a handshake carries (header, then subprotocol, then query), or None."""
     auth = headers.get(b"authorization", b"").decode("latin-1")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
+    for protocol in subprotocols:
+        if protocol.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            encoded = protocol[len(TOKEN_SUBPROTOCOL_PREFIX):]
+            try:
+                return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return ""  # a token was sent but is garbled: wrong (403), not missing (401)
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
     tokens = query.get("token")
     return tokens[0] if tokens else None
