@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -48,13 +48,13 @@ def free_port() -> int:
 
 
 def start_server(workdir: Path, ws_port: int, http_port: int, input_file: Path = EXAMPLE,
-                 step_sleep: str = STEP_SLEEP) -> subprocess.Popen[str]:
-    """`cycsrv serve` of the example, returned once the dashboard answers HTTP."""
+                 step_sleep: str = STEP_SLEEP, extra_args: Sequence[str] = ()) -> subprocess.Popen[str]:
+    """`cycsrv serve` of the example (plus `extra_args`), returned once the dashboard answers HTTP."""
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cycsrv", "serve", str(input_file), "-p", str(ws_port), "--http-port", str(http_port),
-         "--heartbeat", "1", "-r", "sleep", f"n={step_sleep}"],
+         "--heartbeat", "1", *extra_args, "-r", "sleep", f"n={step_sleep}"],
         cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

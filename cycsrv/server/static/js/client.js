@@ -3,6 +3,13 @@
 // It speaks only the public protocol: messages are JSON objects with "event", "params", "data".
 // Requests have no ids, so a reply is matched to the oldest pending request with the same event
 // name and the same params (the server echoes the params it was sent).
+//
+// A handshake the server refuses (401/403: no token or a wrong one) looks to the page like any
+// other failed connection, since browsers do not expose the HTTP status. When one fails before
+// opening, `isRefused()` (given by the page) tells the two apart; a refused connection stops
+// retrying (state "refused") until `useToken()` is called.
+
+import { subprotocolsFor } from "./token.js";
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 5000;
@@ -37,11 +44,14 @@ export class ServerError extends Error {
 }
 
 export class Connection extends EventTarget {
-  constructor(url) {
+  constructor(url, { token = null, isRefused = async () => false } = {}) {
     super();
     this.url = url;
+    this.token = token;
+    this.isRefused = isRefused;
     this.socket = null;
-    this.state = "connecting";  // connecting | open | lost
+    this.retryTimer = null;
+    this.state = "connecting";  // connecting | open | lost | refused
     this.pending = new Map();    // replyKey -> [{resolve, reject}]
     this.retryMs = RECONNECT_MIN_MS;
     this.retryAt = null;
@@ -50,22 +60,46 @@ export class Connection extends EventTarget {
   }
 
   connect() {
+    this.retryTimer = null;
     this.setState("connecting");
-    const socket = new WebSocket(this.url);
+    const protocols = subprotocolsFor(this.token);
+    const socket = protocols.length ? new WebSocket(this.url, protocols) : new WebSocket(this.url);
     this.socket = socket;
+    let opened = false;
     socket.addEventListener("open", () => {
+      opened = true;
       this.retryMs = RECONNECT_MIN_MS;
       this.setState("open");
     });
     socket.addEventListener("message", (msg) => this.receive(msg.data));
-    socket.addEventListener("close", (ev) => {
+    socket.addEventListener("close", async (ev) => {
       if (this.socket !== socket) return;
       this.failPending(new ServerError(`connection lost (close code ${ev.code})`));
+      if (!opened && await this.isRefused()) {
+        if (this.socket !== socket) return;  // useToken() was called meanwhile
+        this.socket = null;
+        this.retryAt = null;
+        this.setState("refused", { withToken: Boolean(this.token) });
+        return;
+      }
+      if (this.socket !== socket) return;
       this.retryAt = Date.now() + this.retryMs;
       this.setState("lost", { code: ev.code });
-      setTimeout(() => this.connect(), this.retryMs);
+      this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
     });
+  }
+
+  /** Connect again now, offering `token` (null: none) on the handshake. */
+  useToken(token) {
+    this.token = token || null;
+    clearTimeout(this.retryTimer);
+    const old = this.socket;
+    this.socket = null;  // its close event is no longer ours
+    old?.close();
+    this.failPending(new ServerError("reconnecting with another token"));
+    this.retryMs = RECONNECT_MIN_MS;
+    this.connect();
   }
 
   setState(state, detail = {}) {

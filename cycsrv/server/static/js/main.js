@@ -1,5 +1,6 @@
 // The dashboard: connects to the websocket named by /config.json, polls the tables it shows,
 // and wires the header (status and controls), plots, table browser, agent tree and flow view.
+// A server started with --token-file needs its token: from #token=... or typed into the prompt.
 
 import { AgentTree } from "./agents.js";
 import { TableBrowser } from "./browser.js";
@@ -8,6 +9,7 @@ import { fill, h } from "./dom.js";
 import { FlowView } from "./flows.js";
 import { PlotsView } from "./plots.js";
 import { SimStore } from "./store.js";
+import { storedToken, storeToken, takeTokenFromFragment } from "./token.js";
 
 const POLL_MS = 400;
 const NAMES_MS = 5000;
@@ -27,10 +29,23 @@ async function websocketUrl() {
   return parsed.toString();
 }
 
+/**
+ * Whether a handshake that failed was refused rather than unanswered: this page's own server
+ * (the same process as the websocket) still answers. Browsers hide the 401/403 itself.
+ */
+async function pageServerAnswers() {
+  try {
+    return (await fetch("config.json", { cache: "no-store" })).ok;
+  } catch {
+    return false;
+  }
+}
+
 class Dashboard {
-  constructor(url) {
+  constructor(url, token) {
+    this.url = url;
     this.store = new SimStore();
-    this.conn = new Connection(url);
+    this.conn = new Connection(url, { token, isRefused: pageServerAnswers });
     this.generation = 0;
     this.pausedByUs = false;
     this.errors = [];
@@ -51,6 +66,14 @@ class Dashboard {
     $("btn-pause").addEventListener("click", () => { this.pausedByUs = true; this.act("pause"); });
     $("btn-unpause").addEventListener("click", () => { this.pausedByUs = false; this.act("unpause"); });
     $("btn-shutdown").addEventListener("click", () => $("shutdown-dialog").showModal());
+    $("token-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const token = $("token-input").value.trim();
+      $("token-input").value = "";
+      storeToken(this.url, token);
+      $("token-prompt").hidden = true;
+      this.conn.useToken(token);
+    });
     $("shutdown-dialog").addEventListener("close", () => {
       const when = $("shutdown-dialog").returnValue;
       if (when === "now" || when === "empty") this.act("shutdown", { when });
@@ -68,7 +91,12 @@ class Dashboard {
     this.renderStatus();
   }
 
-  onState({ state, code }) {
+  onState({ state, code, withToken }) {
+    $("token-prompt").hidden = state !== "refused";
+    if (state === "refused") {
+      $("token-message").textContent = withToken ? "The server refused this token." : "This server needs a token.";
+      $("token-input").focus();
+    }
     if (state === "open") {
       this.generation += 1;
       this.store.reset();
@@ -143,12 +171,14 @@ class Dashboard {
 
   renderStatus() {
     const conn = this.conn;
-    const connLabel = { connecting: "connecting…", open: "connected", lost: "connection lost" }[conn.state];
+    const connLabel = { connecting: "connecting…", open: "connected", lost: "connection lost", refused: "refused" }[conn.state];
     $("conn").textContent = connLabel;
     $("conn").dataset.state = conn.state;
     if (conn.state === "lost" && conn.retryAt) {
       const secs = Math.max(0, (conn.retryAt - Date.now()) / 1000);
       $("conn-detail").textContent = `reconnecting in ${secs.toFixed(1)} s`;
+    } else if (conn.state === "refused") {
+      $("conn-detail").textContent = conn.token ? "wrong token" : "needs a token";
     } else if (conn.state === "open") {
       $("conn-detail").textContent = "";
     }
@@ -223,7 +253,11 @@ class Dashboard {
   }
 }
 
+const fragmentToken = takeTokenFromFragment();  // before anything else: out of the address bar
 websocketUrl().then(
-  (url) => { window.dashboard = new Dashboard(url); },
+  (url) => {
+    if (fragmentToken) storeToken(url, fragmentToken);
+    window.dashboard = new Dashboard(url, storedToken(url));
+  },
   (err) => { document.body.prepend(h("p", { class: "fatal" }, `Cannot find the websocket URL: ${err.message}`)); },
 );
