@@ -74,6 +74,10 @@ def test_page_opened_with_the_token_connects_and_time_advances(browser, site):
     page.wait_for_selector("#conn[data-state='open']")
     page.wait_for_function("() => Number(document.querySelector('#time-step').textContent) >= 0")
     assert page.is_hidden("#token-prompt")
+    # the kept token belongs to that websocket URL: a page told to use another one never sends it
+    page.goto(f"{site.url}?ws=ws://127.0.0.1:{site.ws_port}/elsewhere")
+    page.wait_for_selector("#token-prompt:not([hidden])")
+    assert page.text_content("#token-message") == "This server needs a token."
     page.context.close()
     assert site.page_errors == []
 
