@@ -72,7 +72,8 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
     p.add_argument("--log-format", choices=("text", "json"), help="text, or json: one object per line (journald)")
     p.add_argument("--log-file", help="log to this file instead of stderr (SIGHUP reopens it)")
-    p.add_argument("--token-file", help="clients must send this file's token (Authorization: Bearer, or ?token=)")
+    p.add_argument("--token-file", help="clients must send this file's token (Authorization: Bearer, subprotocol "
+                   "cycsrv.token.<base64url>, or ?token=); open the dashboard as http://HOST:PORT/#token=<token>")
     p.add_argument("--allow-origin", action="append", metavar="ORIGIN",
                    help="accept browsers only from this Origin (repeatable; default: any)")
     p.add_argument("--certfile", help="TLS certificate (PEM): serve wss://")
