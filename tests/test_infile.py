@@ -438,6 +438,30 @@ def test_json_and_python_input_errors(tmp_path):
         load_input(bad)
     assert info.value.line == 2 and "malformed JSON" in info.value.message
     py = tmp_path / "in.py"
-    py.write_text("SIMULATION = {}\n")
-    with pytest.raises(InputError, match="Python input files are not supported"):
+    py.write_text("import os\n\nSIMULATION = {'simulation': os.environ}\n")
+    with pytest.raises(InputError, match="without running them") as info:
         load_input(py)
+    assert info.value.line == 3
+    py.write_text("simulation = {\n")
+    with pytest.raises(InputError, match="malformed Python"):
+        load_input(py)
+    py.write_text("x = 1\n")
+    with pytest.raises(InputError, match="must assign SIMULATION"):
+        load_input(py)
+
+
+def test_python_input_is_read_without_running_it(tmp_path):
+    """Cyclus's Python input form: the SIMULATION dict (or JSON text) reads like the JSON input."""
+    import json
+
+    from_json = tmp_path / "in.json"
+    from_json.write_text(json.dumps(JSON_INPUT))
+    marker = tmp_path / "ran"
+    as_dict = tmp_path / "dict.py"
+    as_dict.write_text(f"open({str(marker)!r}, 'w').close()\nSIMULATION = {JSON_INPUT!r}\n")
+    as_text = tmp_path / "text.py"
+    as_text.write_text(f"SIMULATION = {json.dumps(JSON_INPUT)!r}\n")
+    expected = load_input(from_json).input_text
+    assert load_input(as_dict).input_text == expected
+    assert load_input(as_text).input_text == expected
+    assert not marker.exists()

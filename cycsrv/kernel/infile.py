@@ -13,6 +13,7 @@ one `InputError` naming the file, the line and what is wrong.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -381,9 +382,8 @@ def _read_document(path: str) -> Any:
         raise InputError(path, 1, "the input file is empty")
     suffix = os.path.splitext(path)[1].lower()
     if suffix == ".py":
-        raise InputError(path, 0, "Python input files are not supported (loading one runs its code); "
-                         "write the input as XML or JSON")
-    if suffix == ".json":
+        data = _python_to_xml(path, data)
+    elif suffix == ".json":
         data = _json_to_xml(path, data)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
     try:
@@ -393,18 +393,57 @@ def _read_document(path: str) -> Any:
         raise InputError(path, line, f"malformed XML: {exc.msg}") from None
 
 
+_PYTHON_NAMES = ("simulation", "SIMULATION", "Simulation")  # the names Cyclus looks for, in order
+
+
+def _python_to_xml(path: str, data: bytes) -> bytes:
+    """A Cyclus Python input file's simulation as XML, read without running the file.
+
+    Cyclus runs the file and takes its ``simulation``/``SIMULATION``/``Simulation`` variable: a
+    dict in the JSON form, or JSON text. Here the last top-level assignment of that name must be
+    such a literal (`ast.literal_eval`); a file that computes it is refused, so no input runs code.
+    """
+    try:
+        module = ast.parse(data, filename=path)
+    except SyntaxError as exc:
+        raise InputError(path, exc.lineno or 1, f"malformed Python: {exc.msg}") from None
+    assigned: dict[str, ast.expr] = {}
+    for stmt in module.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name) and target.id in _PYTHON_NAMES:
+                    assigned[target.id] = stmt.value
+    name = next((n for n in _PYTHON_NAMES if n in assigned), None)
+    if name is None:
+        raise InputError(path, 1, "a Python input must assign SIMULATION at top level")
+    node = assigned[name]
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise InputError(path, node.lineno, f"{name} must be a literal dict or JSON string: cycsrv reads "
+                         "Python inputs without running them") from None
+    if isinstance(value, (str, bytes)):
+        return _json_to_xml(path, value.encode() if isinstance(value, str) else value)
+    return _document_to_xml(path, value, f"a Python input's {name}")
+
+
 def _json_to_xml(path: str, data: bytes) -> bytes:
-    """Cyclus's JSON input form as XML: object members become elements in alphabetical order,
-    arrays repeated elements, null an empty element, booleans 1/0. Error lines then refer to
-    this XML, one element per line."""
+    """Cyclus's JSON input form as XML (see `_document_to_xml`)."""
     try:
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise InputError(path, exc.lineno, f"malformed JSON: {exc.msg}") from None
     except UnicodeDecodeError as exc:
         raise InputError(path, 1, f"malformed JSON: {exc}") from None
+    return _document_to_xml(path, doc, "a JSON input")
+
+
+def _document_to_xml(path: str, doc: Any, what: str) -> bytes:
+    """The JSON form as XML: object members become elements in alphabetical order, arrays
+    repeated elements, null an empty element, booleans 1/0. Error lines then refer to this
+    XML, one element per line."""
     if not isinstance(doc, dict) or len(doc) != 1:
-        raise InputError(path, 1, 'a JSON input must be one object, {"simulation": {...}}')
+        raise InputError(path, 1, f'{what} must be one object, {{"simulation": {{...}}}}')
     ((name, body),) = doc.items()
     root = _json_element(path, None, name)
     _json_fill(path, root, body)
@@ -424,8 +463,8 @@ def _json_fill(path: str, el: Any, value: Any) -> None:
     if isinstance(value, dict):
         for key in sorted(value):
             item = value[key]
-            for one in item if isinstance(item, list) else [item]:
-                if isinstance(one, list):
+            for one in item if isinstance(item, (list, tuple)) else [item]:
+                if isinstance(one, (list, tuple)):
                     raise InputError(path, 1, f"JSON key {key!r}: arrays of arrays have no XML form")
                 _json_fill(path, _json_element(path, el, key), one)
     elif isinstance(value, bool):
@@ -789,7 +828,8 @@ _FLAT_TOP = {**_COMMON_TOP, "prototype": _SOME, "agent": _SOME}
 
 
 def load_input(path: str | os.PathLike[str], *, flat_schema: bool = False) -> SimSpec:
-    """Read and check the input file at `path` (XML, or JSON if it ends in ``.json``). The flat
+    """Read and check the input file at `path` (XML; JSON if it ends in ``.json``; a Python input's
+    literal ``SIMULATION`` if it ends in ``.py``). The flat
     schema is used if `flat_schema` is set or the file says ``<schematype>flat</schematype>``;
     raises `InputError` on any problem."""
     file = os.fspath(path)
