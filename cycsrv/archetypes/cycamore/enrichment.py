@@ -15,12 +15,13 @@ from cycsrv.archetypes.cycamore.common import (
 from cycsrv.archetypes.cycamore.enrichment_math import (
     U235,
     U238,
+    assay_of,
     atom_frac,
     feed_qty,
     mass_frac,
     swu_required,
-    uranium_assay_mass,
-    uranium_mass_frac,
+    uranium_mass_fracs,
+    uranium_share,
 )
 from cycsrv.archetypes.cycamore.source import check_recipe
 from cycsrv.kernel.agent import Agent, Facility, PrefMap
@@ -92,8 +93,13 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
         # Only reset when the facility trades, so a step without trades repeats the last values.
         self.intra_timestep_swu = 0.0
         self.intra_timestep_feed = 0.0
-        # composition id -> (U235 mass assay, U235+U238 mass fraction); compositions never change
-        self._assays: dict[int, tuple[float, float]] = {}
+        # composition id -> normalised (U235, U238) mass fractions; compositions never change, but
+        # new ones arrive every step, so both id-keyed maps are emptied each tick
+        self._fracs: dict[int, tuple[float, float]] = {}
+        # request target composition id -> atoms of the product offered for it (None: no offer)
+        self._offer_atoms: dict[int, dict[int, float] | None] = {}
+        # (U235, U238) atom fractions of an offer -> its mass fractions, the same for every such offer
+        self._offer_fracs: dict[tuple[float, float], tuple[float, float]] = {}
 
     def snapshot_inventories(self) -> dict[str, list[Resource]]:
         return {"inventory": self.feed_buf.items(), "tails": self.tails_buf.items()}
@@ -114,14 +120,23 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
     # --- phases ---------------------------------------------------------------------------
     def tick(self) -> None:
         self.current_swu_capacity = self.swu_capacity
-        self._assays.clear()
+        self._fracs.clear()
+        self._offer_atoms.clear()
 
-    def _assay(self, m: Material) -> tuple[float, float]:
-        """(U235 mass assay, U235+U238 mass fraction) of `m`'s composition, remembered for the step."""
-        got = self._assays.get(m.comp.id)
+    def _uranium(self, m: Material) -> tuple[float, float]:
+        """Normalised (U235, U238) mass fractions of `m`'s composition, remembered for the step."""
+        got = self._fracs.get(m.comp.id)
         if got is None:
-            got = self._assays[m.comp.id] = (uranium_assay_mass(m), uranium_mass_frac(m))
+            got = self._fracs[m.comp.id] = uranium_mass_fracs(m)
         return got
+
+    def _assay(self, m: Material) -> float:
+        """U235 / (U235 + U238) by mass in `m`."""
+        return assay_of(*self._uranium(m))
+
+    def _uranium_share(self, m: Material) -> float:
+        """U235 + U238 mass fraction of `m`."""
+        return uranium_share(*self._uranium(m), m.qty)
 
     def tock(self) -> None:
         record_time_series(self, "EnrichmentSWU", self.intra_timestep_swu)
@@ -140,7 +155,7 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
         """U235 mass assay of the whole feed inventory (0 when empty)."""
         if self.feed_buf.empty():
             return 0.0
-        return uranium_assay_mass(self._squashed_feed())
+        return self._assay(self._squashed_feed())
 
     def get_material_requests(self) -> list[RequestPortfolio]:
         ctx = self.context
@@ -177,13 +192,35 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
                 raise ValueError(f"{self.prototype} (id {self.id}): {exc}") from None
 
     # --- product and tails ----------------------------------------------------------------
-    def _valid_request(self, target: Material) -> bool:
+    def _product_atoms(self, target: Material) -> dict[int, float] | None:
+        """U235/U238 atom fractions of the product offered for `target` (None: no offer), per composition."""
+        key = target.comp.id
+        if key in self._offer_atoms:
+            return self._offer_atoms[key]
+        atoms = None
         u235 = atom_frac(target, U235)
         u238 = atom_frac(target, U238)
-        return u238 > 0 and u235 / (u235 + u238) > self.tails_assay
+        enrich = self._assay(target)
+        max_enrich = self.max_enrich
+        if (u238 > 0 and u235 / (u235 + u238) > self.tails_assay
+                and (enrich < max_enrich or abs(enrich - max_enrich) < self.context.eps)):
+            atoms = {U235: u235, U238: u238}
+        self._offer_atoms[key] = atoms
+        return atoms
+
+    def _product_offer(self, target: Material, atoms: dict[int, float]) -> Material:
+        """A new product offer (new composition, as Cycamore); its uranium fractions are worked out once."""
+        ctx = self.context
+        offer = Material.create_untracked(ctx, target.qty, Composition.from_atom(ctx, atoms))
+        key = (atoms[U235], atoms[U238])
+        known = self._offer_fracs.get(key)
+        if known is None:
+            self._offer_fracs[key] = self._uranium(offer)
+        else:
+            self._fracs[offer.comp.id] = known
+        return offer
 
     def get_material_bids(self, requests: dict[str, list[Request]]) -> list[BidPortfolio]:
-        ctx = self.context
         tails, feed = self.tails_buf, self.feed_buf
         record_time_series(self, "supply" + self.tails_commod, tails.quantity())
         record_time_series(self, "supply" + self.product_commod, feed.quantity())
@@ -199,24 +236,20 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
         product_reqs = requests.get(self.product_commod)
         if product_reqs is not None and feed.quantity() > 0:
             port = BidPortfolio()
-            max_enrich = self.max_enrich
             for req in product_reqs:
-                target = req.target
-                enrich = self._assay(target)[0]  # type: ignore[arg-type]
-                if self._valid_request(target) and (  # type: ignore[arg-type]
-                        enrich < max_enrich or abs(enrich - max_enrich) < ctx.eps):
-                    comp = Composition.from_atom(ctx, {U235: atom_frac(target, U235),  # type: ignore[arg-type]
-                                                       U238: atom_frac(target, U238)})  # type: ignore[arg-type]
-                    port.add_bid(req, Material.create_untracked(ctx, target.qty, comp), self)
+                target: Material = req.target  # type: ignore[assignment]
+                atoms = self._product_atoms(target)
+                if atoms is not None:
+                    port.add_bid(req, self._product_offer(target, atoms), self)
             x_f = self.feed_assay()
             x_t = self.tails_assay
 
             def swu(offer: Resource) -> float:
-                return swu_required(offer.qty, x_f, self._assay(offer)[0], x_t)  # type: ignore[arg-type]
+                return swu_required(offer.qty, x_f, self._assay(offer), x_t)  # type: ignore[arg-type]
 
             def natu(offer: Resource) -> float:
-                assay, u_frac = self._assay(offer)  # type: ignore[arg-type]
-                return feed_qty(offer.qty, x_f, assay, x_t) / u_frac
+                return (feed_qty(offer.qty, x_f, self._assay(offer), x_t)  # type: ignore[arg-type]
+                        / self._uranium_share(offer))  # type: ignore[arg-type]
 
             port.add_constraint(CapacityConstraint(self.swu_capacity, swu))
             port.add_constraint(CapacityConstraint(feed.quantity(), natu))
@@ -244,11 +277,14 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
         """Make `qty` kg of `offer`'s composition from feed; the rest of the feed used becomes tails."""
         ctx = self.context
         buf = self.feed_buf
-        x_f = self.feed_assay()
-        x_p = self._assay(offer)[0]
+        if buf.empty():
+            raise ValueError(f"{self.prototype} (id {self.id}) has no feed left to enrich {qty} kg")
+        feed = self._squashed_feed()
+        x_f = self._assay(feed)
+        x_p = self._assay(offer)
         swu = swu_required(qty, x_f, x_p, self.tails_assay)
         natu_req = feed_qty(qty, x_f, x_p, self.tails_assay)
-        feed_req = natu_req / uranium_mass_frac(self._squashed_feed())
+        feed_req = natu_req / self._uranium_share(feed)
         try:
             if abs(feed_req - buf.quantity()) < ctx.eps:
                 r = squash(buf.pop_n(buf.count()))

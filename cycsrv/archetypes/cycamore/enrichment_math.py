@@ -20,19 +20,30 @@ def atom_frac(m: Material, nuc: int) -> float:
     return m.comp.atom_scaled().get(nuc, 0.0)
 
 
+def uranium_mass_fracs(m: Material) -> tuple[float, float]:
+    """Normalised mass fractions of U235 and U238 in `m`'s composition (0 when absent)."""
+    v = m.comp.mass_scaled()
+    return v.get(U235, 0.0), v.get(U238, 0.0)
+
+
+def uranium_share(u235: float, u238: float, qty: float) -> float:
+    """U235 + U238 share of `qty` kg with those mass fractions, computed as MatQuery's mass_frac does."""
+    return (u235 * qty + u238 * qty) / qty
+
+
+def assay_of(u235: float, u238: float) -> float:
+    """U235 / (U235 + U238); 0 without uranium."""
+    return u235 / (u235 + u238) if u235 + u238 > 0 else 0.0
+
+
 def uranium_mass_frac(m: Material) -> float:
     """Mass fraction of U235 + U238 in `m` (MatQuery's mass_frac of a nuclide set)."""
-    v = m.comp.mass_scaled()
-    qty = m.qty
-    return (v.get(U235, 0.0) * qty + v.get(U238, 0.0) * qty) / qty
+    return uranium_share(*uranium_mass_fracs(m), m.qty)
 
 
 def uranium_assay_mass(m: Material) -> float:
     """U235 / (U235 + U238) by mass; 0 without uranium."""
-    v = m.comp.mass_scaled()
-    u235 = v.get(U235, 0.0)
-    u238 = v.get(U238, 0.0)
-    return u235 / (u235 + u238) if u235 + u238 > 0 else 0.0
+    return assay_of(*uranium_mass_fracs(m))
 
 
 def feed_qty(product_qty: float, feed: float, product: float, tails: float) -> float:
