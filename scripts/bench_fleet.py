@@ -12,6 +12,9 @@ when time grows linearly with N). With `--repeat R` each size runs R times and t
 run counts (other work on the machine only ever slows a run down). Sizes whose input is
 missing are skipped. `--profile N`
 also runs size N under cProfile and prints the functions with the most own time.
+
+Before and after the runs it times a fixed pure-Python workload (`calibration`, the fastest
+of five): on a shared machine, compare runs of different days by their calibration too.
 """
 
 from __future__ import annotations
@@ -65,6 +68,40 @@ def run_once(path: Path, profile: bool = False) -> tuple[float, float, float, st
     return secs, wall, peak, ""
 
 
+class _Counter:
+    """A tiny object whose method the calibration workload calls, as the kernel calls agents."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+
+    def add(self, x: float) -> None:
+        self.total += x
+
+
+def calibration_workload(n: int = 200_000) -> float:
+    """A fixed mix of what the kernel does most: dict lookups, float arithmetic, method calls, tuples."""
+    table: dict[int, float] = {}
+    counter = _Counter()
+    rows = []
+    for i in range(n):
+        key = i & 1023
+        table[key] = table.get(key, 0.0) * 0.5 + i * 1.5
+        counter.add(table[key])
+        if i & 7 == 0:
+            rows.append((i, key, table[key], ""))
+    return counter.total + len(rows)
+
+
+def calibrate(rounds: int = 5) -> float:
+    """Seconds for `calibration_workload`, the fastest of `rounds`."""
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        calibration_workload()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def cyclus_times(runs_tsv: Path) -> dict[str, float]:
     """Real Cyclus's wall seconds per input name, from the reference runs.tsv."""
     if not runs_tsv.exists():
@@ -83,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     ref = Path(a.reference)
     theirs = cyclus_times(ref / "runs.tsv")
+    print(f"calibration before: {calibrate() * 1e3:.1f} ms", flush=True)
     print(f"{'N':>5} {'kernel s':>9} {'process s':>10} {'peak MB':>8} {'Cyclus s':>9} {'speed-up':>9} "
           f"{'us/reactor-step':>16}")
     for n in (int(x) for x in a.sizes.split(",")):
@@ -95,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{cyc / wall:.2f}x" if cyc else "-"
         print(f"{n:>5} {secs:9.2f} {wall:10.2f} {peak:8.0f} {cyc or float('nan'):9.2f} {ratio:>9} "
               f"{secs / (n * STEPS) * 1e6:16.1f}", flush=True)
+    print(f"calibration after: {calibrate() * 1e3:.1f} ms", flush=True)
     if a.profile:
         path = ref / "inputs" / f"scale__fleet_{a.profile}.xml"
         print(run_once(path, profile=True)[3])
