@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from cycsrv.kernel.resources import Material
@@ -54,8 +55,12 @@ def tails_qty(product_qty: float, feed: float, product: float, tails: float) -> 
     return product_qty * ((product - feed) / (feed - tails))
 
 
+@functools.lru_cache(maxsize=256)
 def value_func(frac: float) -> float:
-    """The separation potential V(x) = (1 - 2x) ln(1/x - 1); x must lie in [0, 1)."""
+    """The separation potential V(x) = (1 - 2x) ln(1/x - 1); x must lie in [0, 1).
+
+    Remembered: a run asks for the same few assays (feed, tails, each product) again and again.
+    """
     if frac < 0:
         raise ValueError(f"The provided fraction ({frac}) is lower than the acceptable range.")
     if frac >= 1:

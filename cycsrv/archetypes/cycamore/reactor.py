@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from cycsrv.archetypes.cycamore.common import (
@@ -273,28 +274,31 @@ When the reactor reaches the end of its lifetime, it will discharge all material
             self.context.sched_decom(self, t)
 
     def tock(self) -> None:
-        ctx = self.context
-        t = ctx.time
+        t = self.context.time
         lifetime = self.lifetime
         if lifetime != -1 and t >= self.enter_time + lifetime:
             return
         full = len(self.core_buf._items) == self.n_assem_core  # hot path: the deque's length directly
-        if self.cycle_step >= self.cycle_time + self.refuel_time and full and self.discharged:
-            self.discharged = False
-            self.cycle_step = 0
         step = self.cycle_step
+        if full and self.discharged and step >= self.cycle_time + self.refuel_time:
+            self.discharged = False
+            step = self.cycle_step = 0
         if step == 0 and full:
             self._event("CYCLE_START", "")
         operating = full and 0 <= step < self.cycle_time
-        power = float(self.power_cap) if operating else 0.0
-        add = ctx.recorder.add
-        add(POWER, (self.id, t, power, ""))
-        add(SUPPLY_POWER, (self.id, t, power, ""))
+        self._record_power(t, operating)
+        if step > 0 or full:
+            self.cycle_step = step + 1
+
+    def _record_power(self, t: int, operating: bool) -> None:
+        """This step's power (and side products, for a hybrid reactor): full capacity while operating."""
+        add = self.context.recorder.add
+        row = (self.id, t, float(self.power_cap) if operating else 0.0, "")
+        add(POWER, row)
+        add(SUPPLY_POWER, row)
         if self.hybrid_:
             for name, qty in zip(self.side_products, self.side_product_quantity, strict=False):
                 add(REACTOR_SIDE_PRODUCTS, (self.id, t, name, float(qty) if operating else 0.0))
-        if step > 0 or full:
-            self.cycle_step = step + 1
 
     # --- assemblies -----------------------------------------------------------------------
     def _event(self, name: str, value: str) -> None:
@@ -313,11 +317,7 @@ When the reactor reaches the end of its lifetime, it will discharge all material
 
     def _transmute(self, n: int) -> None:
         """Transmute the `n` oldest core assemblies to their spent recipes (kept at the front)."""
-        core = self.core_buf
-        old = core.pop_n(min(n, core.count()))
-        rest = core.pop_n(core.count())
-        core.push_all(old)
-        core.push_all(rest)
+        old = list(itertools.islice(self.core_buf, n))  # Cycamore pops and re-pushes them: same order
         self._event("TRANSMUTE", f"{len(old)} assemblies")
         get_recipe = self.context.get_recipe
         for m in old:

@@ -157,13 +157,15 @@ class Sink(Facility):
         return min(self.capacity, max(0.0, self.inventory_buf.space()))
 
     def set_request_amt(self) -> None:
-        """This step's request: the free space, or a random part of it."""
+        """This step's request: the free space, or a random part of it.
+
+        The rng is only touched for random draws: the context makes it (importing numpy) on first use.
+        """
         amt = self.space_available()
-        rng = self.context.rng
         if self.random_size_type == "UniformReal":
-            self.request_amt = random.uniform_real(rng, 0.0, amt)
+            self.request_amt = random.uniform_real(self.context.rng, 0.0, amt)
         elif self.random_size_type == "NormalReal":
-            self.request_amt = random.normal_real(rng, amt * self.random_size_mean, amt * self.random_size_stddev,
+            self.request_amt = random.normal_real(self.context.rng, amt * self.random_size_mean, amt * self.random_size_stddev,
                                                   0.0, amt)
         else:
             self.request_amt = amt
@@ -171,11 +173,11 @@ class Sink(Facility):
     def set_next_buy_time(self) -> None:
         """When the next request is made (-1: every step)."""
         t = self.context.time
-        rng = self.context.rng
         if self.random_frequency_type == "UniformInt":
-            self.next_buy_time = t + random.uniform_int(rng, self.random_frequency_min, self.random_frequency_max)
+            self.next_buy_time = t + random.uniform_int(self.context.rng, self.random_frequency_min,
+                                                        self.random_frequency_max)
         elif self.random_frequency_type == "NormalInt":
-            self.next_buy_time = t + random.normal_int(rng, self.random_frequency_mean, self.random_frequency_stddev,
+            self.next_buy_time = t + random.normal_int(self.context.rng, self.random_frequency_mean, self.random_frequency_stddev,
                                                        self.random_frequency_min, self.random_frequency_max)
         else:
             self.next_buy_time = -1

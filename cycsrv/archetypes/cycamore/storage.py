@@ -224,7 +224,7 @@ class Storage(Facility):
         return ValueError(f"{self.prototype} (id {self.id}): {message}")
 
     def _period_dist(self, kind: str) -> Any:
-        rng = self.context.rng
+        """Buying period distribution of `kind`; only random ones touch (and so create) the rng."""
         v = {name.removeprefix(f"{kind}_buying_"): getattr(self, name) for name in self.state_vars
              if name.startswith(f"{kind}_buying_")}
         ftype = v["frequency_type"]
@@ -234,7 +234,7 @@ class Storage(Facility):
             if v["min"] == -1 or v["max"] == -1:
                 raise self._error(f"{kind}_buying_frequency_type Uniform needs both {kind}_buying_min and "
                                   f"{kind}_buying_max")
-            return random.UniformIntDist(rng, v["min"], v["max"])
+            return random.UniformIntDist(self.context.rng, v["min"], v["max"])
         if ftype == "Normal":
             if v["mean"] == -1 or v["stddev"] == -1:
                 raise self._error(f"{kind}_buying_frequency_type Normal needs both {kind}_buying_mean and "
@@ -243,24 +243,24 @@ class Storage(Facility):
             hi = LARGE_INT if v["max"] == -1 else v["max"]
             setattr(self, f"{kind}_buying_min", lo)
             setattr(self, f"{kind}_buying_max", hi)
-            return random.NormalDist(rng, v["mean"], v["stddev"], lo, hi, integer=True)
+            return random.NormalDist(self.context.rng, v["mean"], v["stddev"], lo, hi, integer=True)
         if ftype == "Binomial":
-            return random.GeometricDist(rng, v["end_probability"])
+            return random.GeometricDist(self.context.rng, v["end_probability"])
         if ftype == "FixedWithDisruption":
             if v["disruption"] < 0:
                 raise self._error(f"{kind}_buying_disruption must be >= 0 for FixedWithDisruption")
-            return random.BinaryDist(rng, v["disruption_probability"], v["disruption"], v["val"])
+            return random.BinaryDist(self.context.rng, v["disruption_probability"], v["disruption"], v["val"])
         raise self._error(f"{kind}_buying_frequency_type {ftype!r} is not one of {', '.join(FREQUENCY_TYPES)}")
 
     def _size_dist(self) -> Any:
-        rng = self.context.rng
+        """Buying size distribution; only random ones touch (and so create) the rng."""
         stype = self.buying_size_type
         if stype == "Fixed":
             return random.FixedDist(self.buying_size_val)
         if stype == "Uniform":
             if self.buying_size_min == -1 or self.buying_size_max == -1:
                 raise self._error("buying_size_type Uniform needs both buying_size_min and buying_size_max")
-            return random.UniformDoubleDist(rng, self.buying_size_min, self.buying_size_max)
+            return random.UniformDoubleDist(self.context.rng, self.buying_size_min, self.buying_size_max)
         if stype == "Normal":
             if self.buying_size_mean == -1 or self.buying_size_stddev == -1:
                 raise self._error("buying_size_type Normal needs both buying_size_mean and buying_size_stddev")
@@ -268,7 +268,7 @@ class Storage(Facility):
                 self.buying_size_min = 0.0
             if self.buying_size_max == -1:
                 self.buying_size_max = 1.0
-            return random.NormalDist(rng, self.buying_size_mean, self.buying_size_stddev, self.buying_size_min,
+            return random.NormalDist(self.context.rng, self.buying_size_mean, self.buying_size_stddev, self.buying_size_min,
                                      self.buying_size_max)
         raise self._error(f"buying_size_type {stype!r} is not one of {', '.join(SIZE_TYPES)}")
 
