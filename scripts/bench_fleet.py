@@ -5,13 +5,13 @@ Usage: scripts/bench_fleet.py [REFERENCE_DIR] [--sizes 10,50,200,1000] [--repeat
 
 Runs REFERENCE_DIR/inputs/scale__fleet_N.xml (default ../shared/reference) with the SQLite
 backend, each in a fresh interpreter, and prints the kernel's wall time (parse + run + close),
-the whole process's wall time (interpreter start and imports too, as Cyclus's figure includes
-its start-up) and the process's peak RSS, beside real Cyclus 1.6's time for the same file on
-this machine type (REFERENCE_DIR/runs.tsv), the speed-up and the time per reactor-step (flat
-when time grows linearly with N). With `--repeat R` each size runs R times and the fastest
-run counts (other work on the machine only ever slows a run down). Sizes whose input is
-missing are skipped. `--profile N`
-also runs size N under cProfile and prints the functions with the most own time.
+its CPU time (steadier than wall time on a busy machine), the whole process's wall time
+(interpreter start and imports too, as Cyclus's figure includes its start-up) and the process's
+peak RSS, beside real Cyclus 1.6's time for the same file on this machine type
+(REFERENCE_DIR/runs.tsv), the speed-up and the time per reactor-step (flat when time grows
+linearly with N). With `--repeat R` each size runs R times and the fastest run counts (other
+work on the machine only ever slows a run down). Sizes whose input is missing are skipped.
+`--profile N` also runs size N under cProfile and prints the functions with the most own time.
 
 Before and after the runs it times a fixed pure-Python workload (`calibration`, the fastest
 of five): on a shared machine, compare runs of different days by their calibration too.
@@ -47,14 +47,16 @@ if profile:
     prof.runcall(run)
     pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(25)
 else:
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     run()
-    print(time.perf_counter() - t1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(time.perf_counter() - t1, time.process_time() - c1,
+          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
-def run_once(path: Path, profile: bool = False) -> tuple[float, float, float, str]:
-    """(kernel seconds, process seconds, peak RSS MB, profile text) of one run in a fresh interpreter."""
+def run_once(path: Path, profile: bool = False) -> tuple[float, float, float, float, str]:
+    """(kernel seconds, kernel CPU seconds, process seconds, peak RSS MB, profile text) of one run in a
+    fresh interpreter."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(Path(tmp) / "out.sqlite"),
@@ -63,9 +65,9 @@ def run_once(path: Path, profile: bool = False) -> tuple[float, float, float, st
                               env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
         wall = time.perf_counter() - t0
     if profile:
-        return 0.0, wall, 0.0, proc.stderr
-    secs, peak = (float(x) for x in proc.stdout.split()[-2:])
-    return secs, wall, peak, ""
+        return 0.0, 0.0, wall, 0.0, proc.stderr
+    secs, cpu, peak = (float(x) for x in proc.stdout.split()[-3:])
+    return secs, cpu, wall, peak, ""
 
 
 class _Counter:
@@ -121,22 +123,22 @@ def main(argv: list[str] | None = None) -> int:
     ref = Path(a.reference)
     theirs = cyclus_times(ref / "runs.tsv")
     print(f"calibration before: {calibrate() * 1e3:.1f} ms", flush=True)
-    print(f"{'N':>5} {'kernel s':>9} {'process s':>10} {'peak MB':>8} {'Cyclus s':>9} {'speed-up':>9} "
-          f"{'us/reactor-step':>16}")
+    print(f"{'N':>5} {'kernel s':>9} {'kernel cpu':>10} {'process s':>10} {'peak MB':>8} {'Cyclus s':>9} "
+          f"{'speed-up':>9} {'us/reactor-step':>16}")
     for n in (int(x) for x in a.sizes.split(",")):
         path = ref / "inputs" / f"scale__fleet_{n}.xml"
         if not path.exists():
             print(f"{n:>5} (no {path.name}, skipped)")
             continue
-        secs, wall, peak, _ = min(run_once(path) for _ in range(max(1, a.repeat)))
+        secs, cpu, wall, peak, _ = min(run_once(path) for _ in range(max(1, a.repeat)))
         cyc = theirs.get(path.stem)
         ratio = f"{cyc / wall:.2f}x" if cyc else "-"
-        print(f"{n:>5} {secs:9.2f} {wall:10.2f} {peak:8.0f} {cyc or float('nan'):9.2f} {ratio:>9} "
+        print(f"{n:>5} {secs:9.2f} {cpu:10.2f} {wall:10.2f} {peak:8.0f} {cyc or float('nan'):9.2f} {ratio:>9} "
               f"{secs / (n * STEPS) * 1e6:16.1f}", flush=True)
     print(f"calibration after: {calibrate() * 1e3:.1f} ms", flush=True)
     if a.profile:
         path = ref / "inputs" / f"scale__fleet_{a.profile}.xml"
-        print(run_once(path, profile=True)[3])
+        print(run_once(path, profile=True)[4])
     return 0
 
 
