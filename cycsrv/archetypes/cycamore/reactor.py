@@ -286,19 +286,21 @@ When the reactor reaches the end of its lifetime, it will discharge all material
         if step == 0 and full:
             self._event("CYCLE_START", "")
         operating = full and 0 <= step < self.cycle_time
-        self._record_power(t, operating)
-        if step > 0 or full:
-            self.cycle_step = step + 1
-
-    def _record_power(self, t: int, operating: bool) -> None:
-        """This step's power (and side products, for a hybrid reactor): full capacity while operating."""
+        # TimeSeriesPower and TimeSeriessupplyPOWER get the same row: full capacity while operating
         add = self.context.recorder.add
         row = (self.id, t, float(self.power_cap) if operating else 0.0, "")
         add(POWER, row)
         add(SUPPLY_POWER, row)
         if self.hybrid_:
-            for name, qty in zip(self.side_products, self.side_product_quantity, strict=False):
-                add(REACTOR_SIDE_PRODUCTS, (self.id, t, name, float(qty) if operating else 0.0))
+            self._record_side_products(t, operating)
+        if step > 0 or full:
+            self.cycle_step = step + 1
+
+    def _record_side_products(self, t: int, operating: bool) -> None:
+        """A hybrid reactor's side products this step: their full quantities while operating."""
+        add = self.context.recorder.add
+        for name, qty in zip(self.side_products, self.side_product_quantity, strict=False):
+            add(REACTOR_SIDE_PRODUCTS, (self.id, t, name, float(qty) if operating else 0.0))
 
     # --- assemblies -----------------------------------------------------------------------
     def _event(self, name: str, value: str) -> None:
