@@ -48,15 +48,17 @@ class Source(Facility):
             return []
         ctx = self.context
         port = BidPortfolio()
-        recipe = ctx.get_recipe(self.recipe_name) if self.recipe_name else None
         cap = self.capacity
-        for req in reqs:
-            target = req.target
-            if recipe is None:
-                offer: Resource = target
-            else:
-                offer = Material.create_untracked(ctx, min(target.qty, cap), recipe)
-            port.add_bid(req, offer, self)
+        if self.recipe_name:
+            # one new offer per request, as Cyclus makes (each takes resource ids)
+            recipe = ctx.get_recipe(self.recipe_name)
+            add_bid = port.add_bid
+            for req in reqs:
+                qty = req.target.qty
+                add_bid(req, Material(ctx, cap if cap < qty else qty, recipe), self)
+        else:
+            for req in reqs:
+                port.add_bid(req, req.target, self)
         port.add_constraint(CapacityConstraint(cap))
         return [port]
 

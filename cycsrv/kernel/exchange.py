@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from cycsrv.kernel import tables
@@ -201,10 +202,14 @@ class _Node:
         self.weight = 0.0
 
 
+#: Unit capacities of an arc against its portfolio's constraints, one per constraint; None
+#: when every one is 1.0 (no converters: the common case, solved without dividing).
+UnitCaps = list[float] | None
+
 #: An arc request -> bid: (pref, bidder id, bid, request unit caps, bid unit caps, exclusive amount).
 #: The exclusive amount is None for a non-exclusive arc, 0.0 for an exclusive arc that can
 #: never be matched.
-_Arc = tuple[float, int, Bid, list[float], list[float], "float | None"]
+_Arc = tuple[float, int, Bid, UnitCaps, UnitCaps, "float | None"]
 
 
 def _exclusive_amount(u: _Node, bid: Bid, vqty: float) -> float | None:
@@ -219,8 +224,14 @@ def _exclusive_amount(u: _Node, bid: Bid, vqty: float) -> float | None:
     return vqty if (vqty <= uq or float_distance(uq, vqty) <= 2) else 0.0
 
 
-def _cap(remaining: float, caps: list[float], ucaps: list[float], use_max: bool) -> float:
+def _cap(remaining: float, caps: list[float], ucaps: UnitCaps, use_max: bool) -> float:
     """How much more a node can take given its group's remaining capacities."""
+    if ucaps is None:
+        if not caps:
+            return remaining
+        # c = cap / 1.0 = cap for every constraint (DBL_MAX included)
+        unit_best = max(caps) if use_max else min(caps)
+        return remaining if unit_best > remaining else unit_best
     best = None
     for cap, ucap in zip(caps, ucaps, strict=True):
         if cap == DBL_MAX:
@@ -234,14 +245,21 @@ def _cap(remaining: float, caps: list[float], ucaps: list[float], use_max: bool)
     return remaining if best is None or best > remaining else best
 
 
-def _consume(caps: list[float], ucaps: list[float], qty: float) -> None:
+def _consume(caps: list[float], ucaps: UnitCaps, qty: float) -> None:
+    """Take `qty` (times each unit capacity) off every bounded remaining capacity."""
+    if ucaps is None:
+        for i, cap in enumerate(caps):
+            if cap != DBL_MAX:
+                caps[i] = cap - qty
+        return
     for i, ucap in enumerate(ucaps):
         if caps[i] != DBL_MAX:
             caps[i] -= qty * ucap
 
 
-def _arc_order(a: _Arc) -> tuple[float, int]:
-    return (-a[0], -a[1])
+#: Arcs are tried by preference, then bidder id, both descending (a stable reverse sort).
+_arc_order = itemgetter(0, 1)
+_arc_pref = itemgetter(0)
 
 
 def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, float]]:
@@ -249,7 +267,7 @@ def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, f
     for g in groups:
         for n in g.nodes:
             if n.arcs:
-                n.avg_pref = sum(a[0] for a in n.arcs) / len(n.arcs)
+                n.avg_pref = sum(map(_arc_pref, n.arcs)) / len(n.arcs)
             p = n.avg_pref
             n.weight = 1.0 * (1.0 + p / (1.0 + p))
         g.nodes.sort(key=lambda n: -n.weight)
@@ -268,13 +286,15 @@ def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, f
                 # be at most the remainder, i.e. not above eps: nothing more can match.
                 break
             # ties on preference: same requester, so the higher bidder id goes first
-            u.arcs.sort(key=_arc_order)
+            u.arcs.sort(key=_arc_order, reverse=True)
             for _pref, _bidder, bid, u_ucaps, v_ucaps, excl in u.arcs:
                 remain = target - match
                 if remain <= eps:
                     break
                 vremain = bid.offer.qty - bid.matched
-                vcap = _cap(vremain, bid.portfolio.caps, v_ucaps, False) if v_ucaps else vremain
+                if vremain <= eps and excl is None:
+                    continue  # an exhausted bid: its capacity is at most vremain
+                vcap = _cap(vremain, bid.portfolio.caps, v_ucaps, False)
                 if vcap <= eps and excl is None:
                     continue  # an exhausted supplier: the amount could not exceed eps
                 ucap = _cap(u.qty - u.matched, gcaps, u_ucaps, True)
@@ -294,11 +314,39 @@ def greedy_solve(groups: list[_Group], eps: float) -> list[tuple[Request, Bid, f
     return matches
 
 
-def _unit_caps(constraints: list[CapacityConstraint]) -> list[float] | None:
-    """The unit capacities every offer has against `constraints`, when no converter is involved."""
-    if all(c.converter is None for c in constraints):
-        return [1.0] * len(constraints)
-    return None
+def _has_converter(constraints: list[CapacityConstraint]) -> bool:
+    """True when some constraint's unit capacity depends on the offer."""
+    for c in constraints:
+        if c.converter is not None:
+            return True
+    return False
+
+
+def _add_arcs(bp: BidPortfolio, prefs: dict[Request, dict[Bid, float]],
+              req_nodes: dict[Request, tuple[_Node, UnitCaps, bool]]) -> None:
+    """Turn the bids of `bp` into arcs of their requests' nodes (refused bids make none)."""
+    bcons = bp.constraints
+    bp.caps = [c.capacity for c in bcons]
+    per_offer = _has_converter(bcons)
+    bidder_id = bp.bids[0].bidder.manager.id  # one bidder per portfolio (add_bid checks)
+    for b in bp.bids:
+        r = b.request
+        offer = b.offer
+        b.matched = 0.0
+        pref = prefs[r][b]
+        if pref <= 0:
+            if pref < 0:
+                continue
+            raise ValueError("0-valued preferences have been deprecated; use a negative preference "
+                             "to refuse a bid")
+        u, u_ucaps, u_per_offer = req_nodes[r]
+        if u_per_offer:
+            rp = r.portfolio
+            u_ucaps = [c.unit_capacity(offer) for c in rp.constraints]
+            u_ucaps.append(rp.coeffs[r])
+        v_ucaps = [c.unit_capacity(offer) for c in bcons] if per_offer else None
+        excl = _exclusive_amount(u, b, offer.qty) if u.exclusive or b.exclusive else None
+        u.arcs.append((pref, bidder_id, b, u_ucaps, v_ucaps, excl))
 
 
 def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
@@ -348,36 +396,20 @@ def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
 
     # translate to the exchange graph
     groups: list[_Group] = []
-    req_nodes: dict[Request, tuple[_Node, list[float] | None]] = {}
+    req_nodes: dict[Request, tuple[_Node, UnitCaps, bool]] = {}
     for rp in req_ports:
         g = _Group(rp.qty, [c.capacity for c in rp.constraints] + [rp.qty])
-        base = _unit_caps(rp.constraints)
+        per_offer = _has_converter(rp.constraints)
+        ones = [1.0] * len(rp.constraints)
         for r in rp.requests:
             n = _Node(g, r, r.requester.manager.id)
             g.nodes.append(n)
-            req_nodes[r] = (n, None if base is None else [*base, rp.coeffs[r]])
+            coeff = rp.coeffs[r]
+            req_nodes[r] = (n, None if coeff == 1.0 else [*ones, coeff], per_offer)
         groups.append(g)
     for bp in bid_ports:
-        bcons = bp.constraints
-        bp.caps = [c.capacity for c in bcons]
-        v_base = _unit_caps(bcons)
-        for b in bp.bids:
-            r = b.request
-            offer = b.offer
-            b.matched = 0.0
-            pref = prefs[r][b]
-            if pref < 0:
-                continue
-            if pref == 0:
-                raise ValueError("0-valued preferences have been deprecated; use a negative preference "
-                                 "to refuse a bid")
-            u, u_ucaps = req_nodes[r]
-            if u_ucaps is None:
-                rp = r.portfolio
-                u_ucaps = [c.unit_capacity(offer) for c in rp.constraints]
-                u_ucaps.append(rp.coeffs[r])
-            v_ucaps = v_base if v_base is not None else [c.unit_capacity(offer) for c in bcons]
-            u.arcs.append((pref, b.bidder.manager.id, b, u_ucaps, v_ucaps, _exclusive_amount(u, b, offer.qty)))
+        if bp.bids:
+            _add_arcs(bp, prefs, req_nodes)
 
     matches = greedy_solve(groups, ctx.eps)
     if not matches:
