@@ -20,7 +20,7 @@ from cycsrv.kernel.agent import overrides
 from cycsrv.kernel.resources import Resource
 
 if TYPE_CHECKING:
-    from cycsrv.kernel.agent import Trader
+    from cycsrv.kernel.agent import Agent, Trader
     from cycsrv.kernel.context import Context
 
 DBL_MAX = 1.7976931348623157e308
@@ -333,7 +333,12 @@ def _add_arcs(bp: BidPortfolio, prefs: dict[Request, dict[Bid, float]],
         r = b.request
         offer = b.offer
         b.matched = 0.0
-        pref = prefs[r][b]
+        rp_map = prefs.get(r)
+        pref = b.preference
+        if rp_map is not None:
+            pref = rp_map[b]
+        elif pref != pref:  # NaN: the request's preference (as _initial_pref)
+            pref = r.preference
         if pref <= 0:
             if pref < 0:
                 continue
@@ -347,6 +352,56 @@ def _add_arcs(bp: BidPortfolio, prefs: dict[Request, dict[Bid, float]],
         v_ucaps = [c.unit_capacity(offer) for c in bcons] if per_offer else None
         excl = _exclusive_amount(u, b, offer.qty) if u.exclusive or b.exclusive else None
         u.arcs.append((pref, bidder_id, b, u_ucaps, v_ucaps, excl))
+
+
+def _adjusters(requester: Trader, adjust_name: str) -> list[Agent]:
+    """Who adjusts `requester`'s preferences, in Cyclus's order: itself, then its ancestors."""
+    found: list[Agent] = [requester] if overrides(requester, adjust_name) else []
+    agent = requester.manager.parent
+    while agent is not None:
+        if overrides(agent, adjust_name):
+            found.append(agent)
+        agent = agent.parent
+    return found
+
+
+def _adjusted_prefs(req_ports: list[RequestPortfolio], bid_ports: list[BidPortfolio],
+                    adjust_name: str) -> dict[Request, dict[Bid, float]]:
+    """Preferences (request -> bid -> pref) of the requests whose requester or an ancestor
+    adjusts them, after adjusting. Other bids keep their initial preference (`_initial_pref`)."""
+    adjusters: dict[Trader, list[Agent]] = {}
+    for rp in req_ports:
+        if rp.requests:
+            requester = rp.requests[0].requester  # one requester per portfolio (add_request checks)
+            if requester not in adjusters:
+                adjusters[requester] = _adjusters(requester, adjust_name)
+    if not any(adjusters.values()):
+        return {}
+    by_requester: dict[Trader, dict[Request, dict[Bid, float]]] = {}
+    prefs: dict[Request, dict[Bid, float]] = {}
+    for bp in bid_ports:
+        for b in bp.bids:
+            r = b.request
+            rp_map = prefs.get(r)
+            if rp_map is None:
+                requester = r.requester
+                if not adjusters[requester]:
+                    continue
+                rp_map = prefs[r] = {}
+                by_requester.setdefault(requester, {})[r] = rp_map
+            rp_map[b] = _initial_pref(b)
+    for requester in sorted(by_requester, key=trader_key):
+        pmap = by_requester[requester]
+        for agent in adjusters[requester]:
+            getattr(agent, adjust_name)(pmap)
+        prefs.update(pmap)
+    return prefs
+
+
+def _initial_pref(b: Bid) -> float:
+    """A bid's preference before adjustment: its own, or its request's when NaN."""
+    pref = b.preference
+    return b.request.preference if pref != pref else pref
 
 
 def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
@@ -365,34 +420,9 @@ def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
     for t in ctx.traders_for(bid_name):
         bid_ports.extend(getattr(t, bid_name)(commod_requests))
 
-    # preferences: request -> bid -> pref, adjusted by requester, institution, region
-    prefs: dict[Request, dict[Bid, float]] = {}
-    by_requester: dict[Trader, dict[Request, dict[Bid, float]]] = {}
-    for bp in bid_ports:
-        for b in bp.bids:
-            r = b.request
-            rp_map = prefs.get(r)
-            if rp_map is None:
-                rp_map = prefs[r] = {}
-                by_requester.setdefault(r.requester, {})[r] = rp_map
-            pref = b.preference
-            rp_map[b] = r.preference if pref != pref else pref
-    if not prefs:
+    if not any(bp.bids for bp in bid_ports):
         return
-    for requester in sorted(by_requester, key=trader_key):
-        pmap = by_requester[requester]
-        adjusted = False
-        if overrides(requester, adjust_name):
-            getattr(requester, adjust_name)(pmap)
-            adjusted = True
-        agent = requester.manager.parent
-        while agent is not None:
-            if overrides(agent, adjust_name):
-                getattr(agent, adjust_name)(pmap)
-                adjusted = True
-            agent = agent.parent
-        if adjusted:
-            prefs.update(pmap)
+    prefs = _adjusted_prefs(req_ports, bid_ports, adjust_name)
 
     # translate to the exchange graph
     groups: list[_Group] = []
@@ -424,27 +454,38 @@ def execute_trades(ctx: Context, trades: list[Trade], prefs: dict[Request, dict[
     for tr in trades:
         by_supplier.setdefault(tr.bid.bidder, []).append(tr)
     by_requester: dict[Trader, list[tuple[Trade, Resource]]] = {}
-    by_pair: dict[tuple[Trader, Trader], list[tuple[Trade, Resource]]] = {}
+    sent: list[tuple[Trader, dict[Trader, list[tuple[Trade, Resource]]]]] = []
     for supplier in sorted(by_supplier, key=trader_key):
+        to_requester: dict[Trader, list[tuple[Trade, Resource]]] = {}
         for tr, rsrc in getattr(supplier, trade_name)(by_supplier[supplier]):
             requester = tr.request.requester
             by_requester.setdefault(requester, []).append((tr, rsrc))
-            by_pair.setdefault((supplier, requester), []).append((tr, rsrc))
-    add = ctx.recorder.add
-    eps_rsrc = ctx.eps_rsrc
-    time = ctx.time
-    for (supplier, requester) in sorted(by_pair, key=lambda p: (trader_key(p[0]), trader_key(p[1]))):
-        for tr, rsrc in by_pair[(supplier, requester)]:
-            if rsrc.qty > eps_rsrc:
-                bid = tr.bid
-                bidpref = bid.preference if not math.isnan(bid.preference) else tr.request.preference
-                adjpref = prefs.get(tr.request, {}).get(bid, bidpref)
-                add(tables.TRANSACTIONS, (
-                    ctx.next_transaction_id(), supplier.manager.id, requester.manager.id, rsrc.state_id,
-                    tr.request.commodity, time, 1.0 / bidpref, 1.0 / adjpref,
-                ))
+            to_requester.setdefault(requester, []).append((tr, rsrc))
+        sent.append((supplier, to_requester))
+    # rows by (supplier, requester) in trader order, once every supplier has sent
+    for supplier, to_requester in sent:
+        for requester in sorted(to_requester, key=trader_key):
+            _record_transactions(ctx, supplier, requester, to_requester[requester], prefs)
     for requester in sorted(by_requester, key=trader_key):
         getattr(requester, accept_name)(by_requester[requester])
+
+
+def _record_transactions(ctx: Context, supplier: Trader, requester: Trader,
+                         sent: list[tuple[Trade, Resource]], prefs: dict[Request, dict[Bid, float]]) -> None:
+    """`Transactions` rows of what `supplier` sent `requester` (nothing for empty resources)."""
+    add = ctx.recorder.add
+    eps_rsrc = ctx.eps_rsrc
+    supplier_id = supplier.manager.id
+    requester_id = requester.manager.id
+    for tr, rsrc in sent:
+        if rsrc.qty > eps_rsrc:
+            bid = tr.bid
+            bidpref = bid.preference if not math.isnan(bid.preference) else tr.request.preference
+            adjpref = prefs.get(tr.request, {}).get(bid, bidpref)
+            add(tables.TRANSACTIONS, (
+                ctx.next_transaction_id(), supplier_id, requester_id, rsrc.state_id,
+                tr.request.commodity, ctx.time, 1.0 / bidpref, 1.0 / adjpref,
+            ))
 
 
 def trader_key(t: Trader) -> tuple[int, int]:
