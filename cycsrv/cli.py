@@ -54,11 +54,12 @@ class Progress:
 def cmd_run(args: argparse.Namespace) -> int:
     from cycsrv.kernel.infile import InputError
     from cycsrv.kernel.simulation import Simulation
+    from cycsrv.kernel.tables import FLOW_TABLES
     from cycsrv.store.sqlite import SqliteBackend
 
     output = args.output or default_output(args.input)
     Path(output).unlink(missing_ok=True)
-    backend = SqliteBackend(output)
+    backend = SqliteBackend(output, keep_empty=FLOW_TABLES)
     try:
         sim = Simulation.from_file(args.input, backends=[backend])
     except InputError as exc:

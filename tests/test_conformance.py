@@ -27,3 +27,22 @@ def test_agents_inputs_match_cyclus(name, run_input):
     assert not problems, "\n".join(problems)
     if name not in NOT_REPEATABLE:
         assert not exact, "\n".join(exact)
+
+
+def test_cycsrv_run_writes_empty_flow_tables_when_nothing_trades(tmp_path, monkeypatch):
+    """Cyclus leaves out tables with no rows; `cycsrv run` still writes Transactions and Resources
+    (empty, with Cyclus's columns) so flow queries on a run where nothing traded do not fail."""
+    import sqlite3
+
+    from cycsrv.cli import main
+
+    out = tmp_path / "null_sink.sqlite"
+    monkeypatch.chdir(INPUTS)
+    assert main(["run", "cyclus__tests__input__null_sink.xml", "-o", str(out)]) == 0
+    db = sqlite3.connect(out)
+    q = ("SELECT t.Time, r.Quantity FROM Transactions t JOIN Resources r ON t.ResourceId = r.ResourceId")
+    assert db.execute(q).fetchall() == []
+    columns = [r[1] for r in db.execute("PRAGMA table_info(Transactions)")]
+    assert columns == ["SimId", "TransactionId", "SenderId", "ReceiverId", "ResourceId", "Commodity", "Time",
+                       "BidCost", "AdjustedCost"]
+    assert db.execute("SELECT count(*) FROM FieldTypes WHERE TableName = 'Resources'").fetchone() == (12,)

@@ -23,6 +23,7 @@ from trio_websocket import ConnectionClosed, WebSocketRequest, WebSocketServer
 from cycsrv import systemd
 from cycsrv.kernel.infile import InputError
 from cycsrv.kernel.simulation import Simulation
+from cycsrv.kernel.tables import FLOW_TABLES
 from cycsrv.server import actions, events, logs
 from cycsrv.server.security import selected_subprotocol
 from cycsrv.server.state import SLOW_CLIENT_GRACE, Action, Client, ServeOptions, ServerState, log
@@ -154,7 +155,7 @@ async def run_simulation(state: ServerState) -> None:
 def _load(state: ServerState) -> Simulation:
     out = Path(state.options.output)
     out.unlink(missing_ok=True)
-    state.sqlite = SqliteBackend(str(out))
+    state.sqlite = SqliteBackend(str(out), keep_empty=FLOW_TABLES)
     try:
         return Simulation.from_file(state.options.input, backends=[state.memory, state.sqlite])
     except BaseException:
