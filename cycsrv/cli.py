@@ -12,11 +12,7 @@ from typing import TextIO
 
 from cycsrv import __version__
 from cycsrv.server.cli import add_serve_parser
-
-
-def default_output(input_path: str) -> str:
-    """`<input basename>.sqlite` in the current directory, as the issue and users expect."""
-    return Path(input_path).with_suffix(".sqlite").name
+from cycsrv.store.output import default_output
 
 
 class Progress:

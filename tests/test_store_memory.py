@@ -9,7 +9,7 @@ import uuid
 import pyarrow as pa
 import pytest
 
-from cycsrv.store.arrow import DBTYPE_KEY, field_dbtype
+from cycsrv.store.arrow import DBTYPE_KEY, batch_to_arrow, field_dbtype
 from cycsrv.store.memory import Cond, MemoryBackend, parse_conds
 from cycsrv.store.schema import DbType, TableBatch, TableSchema
 
@@ -191,14 +191,14 @@ def test_queries_while_the_simulation_writes() -> None:
 
 def test_arrow_batches_carry_cyclus_types() -> None:
     schema = TableSchema.of("X", ("Comp", DbType.MAP_INT_DOUBLE), ("Ids", DbType.SET_INT), ("Parent", DbType.UUID))
-    batch = TableBatch(schema, SIM, [({922380000: 0.9929, 922350000: 0.0071}, {3, 1}, uuid.UUID(int=5))]).to_arrow()
+    batch = batch_to_arrow(TableBatch(schema, SIM, [({922380000: 0.9929, 922350000: 0.0071}, {3, 1}, uuid.UUID(int=5))]))
     assert batch.schema.names == ["SimId", "Comp", "Ids", "Parent"]
     assert [field_dbtype(f) for f in batch.schema] == [DbType.UUID, DbType.MAP_INT_DOUBLE, DbType.SET_INT, DbType.UUID]
     assert batch.schema.field("Comp").metadata[DBTYPE_KEY] == b"86"
     assert batch.column(1).to_pylist() == ['{"922350000":0.0071,"922380000":0.9929}']
     assert batch.column(2).to_pylist() == ["[1,3]"]
     assert batch.column(3).type == pa.binary(16)
-    assert TableBatch(schema, SIM, []).to_arrow().num_rows == 0
+    assert batch_to_arrow(TableBatch(schema, SIM, [])).num_rows == 0
 
 
 def test_set_registry_follows_memback_assignment() -> None:

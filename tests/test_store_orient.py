@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cycsrv.store.arrow import batch_to_arrow
 from cycsrv.store.containers import CType, ctype_of
 from cycsrv.store.memory import MemoryBackend, QueryResult
 from cycsrv.store.orient import ORIENTS, render
@@ -173,6 +174,6 @@ def test_large_table_matches_pandas() -> None:
 
 
 def test_unknown_orient_names_the_allowed_ones() -> None:
-    empty = QueryResult(pa.Table.from_batches([TableBatch(TIMESERIES, SIM_ID, []).to_arrow()]), pa.array([], pa.int64()))
+    empty = QueryResult(pa.Table.from_batches([batch_to_arrow(TableBatch(TIMESERIES, SIM_ID, []))]), pa.array([], pa.int64()))
     with pytest.raises(ValueError, match="split, records, index, columns, values, table"):
         render(empty, "rows")

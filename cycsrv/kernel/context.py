@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cycsrv.kernel import tables
-from cycsrv.kernel.agent import overrides
 from cycsrv.kernel.recorder import Datum, Recorder
 from cycsrv.kernel.resources import Composition
 from cycsrv.kernel.snapshot import record_inventories, record_state
@@ -53,7 +52,9 @@ class Context:
         self.kill_requested = False
         self._counted: set[Agent] = set()
         self._versions: set[str] = set()
-        self._traders_by_hook: dict[str, list[Agent]] = {}
+        #: Traders per exchange hook, in query order; kept by `exchange.traders_for`,
+        #: emptied whenever the set of traders changes.
+        self.trader_cache: dict[str, list[Agent]] = {}
         self._next_agent = 0
         self._next_state = 1
         self._next_obj = 1
@@ -224,7 +225,7 @@ class Context:
     def clear_registrations(self) -> None:
         """Forget every trader, time listener and live-agent count (before re-entering agents)."""
         self.traders.clear()
-        self._traders_by_hook.clear()
+        self.trader_cache.clear()
         self.time_listeners.clear()
         self.n_prototypes.clear()
         self.n_specs.clear()
@@ -233,23 +234,12 @@ class Context:
     def register_trader(self, trader: Agent) -> None:
         if trader not in self.traders:
             self.traders.append(trader)
-            self._traders_by_hook.clear()
+            self.trader_cache.clear()
 
     def unregister_trader(self, trader: Agent) -> None:
         if trader in self.traders:
             self.traders.remove(trader)
-            self._traders_by_hook.clear()
-
-    def traders_for(self, hook: str) -> list[Agent]:
-        """Traders that implement exchange `hook`, in Cyclus's query order (cached until the
-        set of traders changes)."""
-        found = self._traders_by_hook.get(hook)
-        if found is None:
-            from cycsrv.kernel.exchange import trader_key
-
-            found = [t for t in sorted(self.traders, key=trader_key) if overrides(t, hook)]
-            self._traders_by_hook[hook] = found
-        return found
+            self.trader_cache.clear()
 
     def register_time_listener(self, agent: Agent) -> None:
         if agent not in self.time_listeners:

@@ -408,7 +408,7 @@ def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
     """One complete exchange for one resource type."""
     req_name, bid_name, trade_name, accept_name, adjust_name = hooks
     req_ports: list[RequestPortfolio] = []
-    for t in ctx.traders_for(req_name):
+    for t in traders_for(ctx, req_name):
         req_ports.extend(getattr(t, req_name)())
     if not req_ports:
         return
@@ -417,7 +417,7 @@ def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
         for r in rp.requests:
             commod_requests.setdefault(r.commodity, []).append(r)
     bid_ports: list[BidPortfolio] = []
-    for t in ctx.traders_for(bid_name):
+    for t in traders_for(ctx, bid_name):
         bid_ports.extend(getattr(t, bid_name)(commod_requests))
 
     if not any(bp.bids for bp in bid_ports):
@@ -491,3 +491,12 @@ def _record_transactions(ctx: Context, supplier: Trader, requester: Trader,
 def trader_key(t: Trader) -> tuple[int, int]:
     """Cyclus's trader order: by managing agent id, then (for several traders per agent) creation."""
     return (t.manager.id, t.trader_seq)
+
+
+def traders_for(ctx: Context, hook: str) -> list[Agent]:
+    """Traders that implement exchange `hook`, in Cyclus's query order (cached in the context
+    until the set of traders changes)."""
+    found = ctx.trader_cache.get(hook)
+    if found is None:
+        found = ctx.trader_cache[hook] = [t for t in sorted(ctx.traders, key=trader_key) if overrides(t, hook)]
+    return found

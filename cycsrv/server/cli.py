@@ -95,10 +95,10 @@ def options_from_args(args: argparse.Namespace, environ: Mapping[str, str] | Non
 
 def options_from_settings(s: Mapping[str, Any]) -> ServeOptions:
     """`ServeOptions` from merged settings (`cycsrv.server.config.merge_settings`)."""
-    from cycsrv.cli import default_output
     from cycsrv.server.config import ConfigError
     from cycsrv.server.security import AccessPolicy, read_token_file, server_ssl_context
     from cycsrv.server.state import ServeOptions
+    from cycsrv.store.output import default_output
 
     if not s["input"]:
         raise ConfigError("no input file: give one on the command line, as CYCSRV_INPUT or input = in --config")

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cycsrv.store.arrow import field_dbtype
+from cycsrv.store.arrow import batch_to_arrow, field_dbtype
 from cycsrv.store.schema import DbType, TableBatch, TableSchema, is_container
 
 #: Condition operators and the Arrow kernels that evaluate them.
@@ -193,7 +193,7 @@ class MemoryBackend:
         pending = self._pending.pop(name, None)
         if pending is None:
             return
-        self._batches.setdefault(name, []).append(pending.to_arrow())
+        self._batches.setdefault(name, []).append(batch_to_arrow(pending))
 
     def notify(self, batches: Sequence[TableBatch]) -> None:
         """Append the rows of registered tables."""

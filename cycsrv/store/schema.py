@@ -10,12 +10,9 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import attrs
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 
 class DbType(enum.IntEnum):
@@ -101,12 +98,6 @@ class TableBatch:
     schema: TableSchema
     sim_id: uuid.UUID
     rows: list[tuple[Any, ...]] = attrs.field(factory=list)
-
-    def to_arrow(self) -> pa.RecordBatch:
-        """The rows as an Arrow record batch, `SimId` first."""
-        from cycsrv.store.arrow import batch_to_arrow
-
-        return batch_to_arrow(self)
 
 
 class Backend(Protocol):
