@@ -43,11 +43,11 @@ def _is_type_checking(test: ast.expr) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _imports(node: ast.AST, package: str) -> Iterator[str]:
-    """Dotted names a module imports at run time: every import statement outside
-    `if TYPE_CHECKING:` bodies, `from X import a` giving both `X` and `X.a`."""
+def _imports(node: ast.AST, package: str, typing: bool = False) -> Iterator[str]:
+    """Dotted names a module imports at run time (with `typing`, also under `if TYPE_CHECKING:`),
+    `from X import a` giving both `X` and `X.a`."""
     for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.If) and _is_type_checking(child.test):
+        if isinstance(child, ast.If) and _is_type_checking(child.test) and not typing:
             for stmt in child.orelse:
                 yield from _imports(stmt, package)
             continue
@@ -61,16 +61,17 @@ def _imports(node: ast.AST, package: str) -> Iterator[str]:
             yield base
             yield from (f"{base}.{alias.name}" for alias in child.names)
         else:
-            yield from _imports(child, package)
+            yield from _imports(child, package, typing)
 
 
-def import_graph(root: Path) -> dict[str, set[str]]:
-    """Each module of the package at `root` -> the package's modules it imports at run time."""
+def import_graph(root: Path, typing: bool = False) -> dict[str, set[str]]:
+    """Each module of the package at `root` -> the package's modules it imports at run time
+    (with `typing`, also those imported for type hints only)."""
     paths = {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        found = set(_imports(ast.parse(path.read_text(), str(path)), package))
+        found = set(_imports(ast.parse(path.read_text(), str(path)), package, typing))
         graph[name] = {m for m in found if m in paths and m != name}
     return graph
 
@@ -152,6 +153,12 @@ def test_kernel_reads_bottom_up(graph):
     assert upward == []
 
 
+def test_resources_need_nothing_above_them_even_for_type_hints():
+    typed = import_graph(ROOT, typing=True)
+    kernel = {m for m in typed["cycsrv.kernel.resources"] if m.startswith("cycsrv.kernel.")}
+    assert kernel <= {"cycsrv.kernel.tables", "cycsrv.kernel.nucdata", "cycsrv.kernel.recorder"}
+
+
 def test_kernel_and_store_import_nothing_from_the_front_ends(graph):
     fronts = ("cycsrv.cli", "cycsrv.server", "cycsrv.compat", "cycsrv.sweep")
     bad = sorted(
@@ -171,6 +178,8 @@ def test_the_graph_sees_function_imports_and_skips_type_checking_blocks(tmp_path
     (pkg / "high.py").write_text("class H:\n    def g(self):\n        from pkg.low import f\n")
     g = import_graph(pkg)
     assert g == {"pkg": set(), "pkg.low": {"pkg", "pkg.mid"}, "pkg.mid": set(), "pkg.high": {"pkg.low"}}
+    typed = import_graph(pkg, typing=True)
+    assert typed["pkg.low"] == {"pkg", "pkg.mid", "pkg.high"} and typed["pkg.mid"] == {"pkg.low"}
     assert cycles(g) == []
     g["pkg.mid"].add("pkg.high")
     assert cycles(g) == [["pkg.high", "pkg.low", "pkg.mid"]]

@@ -9,16 +9,44 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cycsrv.kernel import tables
 
 if TYPE_CHECKING:
-    from cycsrv.kernel.agent import Agent
-    from cycsrv.kernel.context import Context
+    from cycsrv.kernel.recorder import Recorder
 
 UNPACKAGED = "unpackaged"
 NAN = float("nan")
+
+
+class ResourceContext(Protocol):
+    """What resources take from the simulation context (`kernel.context.Context`): the clock,
+    the tolerance, id counters and the recorder."""
+
+    time: int
+    eps_rsrc: float
+    recorder: Recorder
+    #: Read and bumped inline by `Material` (made by the thousand every step).
+    _next_state: int
+    _next_obj: int
+
+    def next_comp_id(self) -> int: ...
+
+    def next_state_id(self) -> int: ...
+
+    def next_obj_id(self) -> int: ...
+
+    def product_quality_id(self, quality: str) -> int: ...
+
+
+class Creator(Protocol):
+    """The agent a new tracked resource is credited to in `ResCreators`."""
+
+    id: int
+
+    @property
+    def context(self) -> ResourceContext: ...
 
 
 def kahan_sum(values: list[float]) -> float:
@@ -54,7 +82,7 @@ class Composition:
 
     __slots__ = ("_atom", "_atom_total", "_mass", "_mass_total", "id", "recorded")
 
-    def __init__(self, ctx: Context, mass: dict[int, float] | None, atom: dict[int, float] | None) -> None:
+    def __init__(self, ctx: ResourceContext, mass: dict[int, float] | None, atom: dict[int, float] | None) -> None:
         self.id = ctx.next_comp_id()
         self._mass = mass
         self._atom = atom
@@ -63,11 +91,11 @@ class Composition:
         self.recorded = False
 
     @classmethod
-    def from_mass(cls, ctx: Context, mass: Mapping[int, float]) -> Composition:
+    def from_mass(cls, ctx: ResourceContext, mass: Mapping[int, float]) -> Composition:
         return cls(ctx, dict(mass), None)
 
     @classmethod
-    def from_atom(cls, ctx: Context, atom: Mapping[int, float]) -> Composition:
+    def from_atom(cls, ctx: ResourceContext, atom: Mapping[int, float]) -> Composition:
         return cls(ctx, None, dict(atom))
 
     def mass(self) -> dict[int, float]:
@@ -98,7 +126,7 @@ class Composition:
             self._atom_total = kahan_sum(list(self.atom().values()))
         return _scaled(self.atom(), self._atom_total, val)
 
-    def record(self, ctx: Context) -> None:
+    def record(self, ctx: ResourceContext) -> None:
         """Write the `Compositions` rows once: mass fractions in ascending nuclide order."""
         if self.recorded:
             return
@@ -118,7 +146,7 @@ class Resource:
     units = ""
     qual_id: int
 
-    def __init__(self, ctx: Context, qty: float, package: str = UNPACKAGED) -> None:
+    def __init__(self, ctx: ResourceContext, qty: float, package: str = UNPACKAGED) -> None:
         self.ctx = ctx
         self.qty = qty
         self.state_id = ctx.next_state_id()
@@ -152,7 +180,7 @@ class Resource:
             if self.qty > self.ctx.eps_rsrc:
                 self._record(self.state_id, 0)
 
-    def _track_new(self, creator: Agent) -> None:
+    def _track_new(self, creator: Creator) -> None:
         self.tracked = True
         self._record(0, 0, bump=False)
         self.ctx.recorder.add(tables.RES_CREATORS, (self.state_id, creator.id))
@@ -166,7 +194,7 @@ class Material(Resource):
     resource_type = "Material"
     units = "kg"
 
-    def __init__(self, ctx: Context, qty: float, comp: Composition, package: str = UNPACKAGED) -> None:
+    def __init__(self, ctx: ResourceContext, qty: float, comp: Composition, package: str = UNPACKAGED) -> None:
         # Resource.__init__ inlined: materials are made by the thousand every step.
         self.ctx = ctx
         self.qty = qty
@@ -181,7 +209,7 @@ class Material(Resource):
         self.prev_decay_time = ctx.time
 
     @classmethod
-    def create(cls, creator: Agent, qty: float, comp: Composition, package: str = UNPACKAGED,
+    def create(cls, creator: Creator, qty: float, comp: Composition, package: str = UNPACKAGED,
                unit_value: float = NAN) -> Material:
         """A new tracked material made by `creator` (writes Resources and ResCreators rows)."""
         m = cls(creator.context, qty, comp, package)
@@ -190,12 +218,12 @@ class Material(Resource):
         return m
 
     @classmethod
-    def create_untracked(cls, ctx: Context, qty: float, comp: Composition) -> Material:
+    def create_untracked(cls, ctx: ResourceContext, qty: float, comp: Composition) -> Material:
         """A material that leaves no history: request targets and bid offers."""
         return cls(ctx, qty, comp)
 
     @classmethod
-    def blank(cls, ctx: Context, qty: float) -> Material:
+    def blank(cls, ctx: ResourceContext, qty: float) -> Material:
         """An untracked material with a new empty composition (Cyclus's `NewBlankMaterial`)."""
         return cls(ctx, qty, Composition.from_mass(ctx, {}))
 
@@ -268,19 +296,19 @@ class Product(Resource):
     resource_type = "Product"
     units = "NONE"
 
-    def __init__(self, ctx: Context, qty: float, quality: str, package: str = UNPACKAGED) -> None:
+    def __init__(self, ctx: ResourceContext, qty: float, quality: str, package: str = UNPACKAGED) -> None:
         super().__init__(ctx, qty, package)
         self.quality = quality
 
     @classmethod
-    def create(cls, creator: Agent, qty: float, quality: str, package: str = UNPACKAGED) -> Product:
+    def create(cls, creator: Creator, qty: float, quality: str, package: str = UNPACKAGED) -> Product:
         p = cls(creator.context, qty, quality, package)
         p.ctx.product_quality_id(quality)
         p._track_new(creator)
         return p
 
     @classmethod
-    def create_untracked(cls, ctx: Context, qty: float, quality: str) -> Product:
+    def create_untracked(cls, ctx: ResourceContext, qty: float, quality: str) -> Product:
         return cls(ctx, qty, quality)
 
     @property
