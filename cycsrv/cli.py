@@ -50,17 +50,19 @@ class Progress:
 def cmd_run(args: argparse.Namespace) -> int:
     from cycsrv.kernel.infile import InputError
     from cycsrv.kernel.simulation import Simulation
-    from cycsrv.kernel.tables import FLOW_TABLES
-    from cycsrv.store.sqlite import SqliteBackend
+    from cycsrv.store.output import appending_message, open_output
 
     output = args.output or default_output(args.input)
-    Path(output).unlink(missing_ok=True)
-    backend = SqliteBackend(output, keep_empty=FLOW_TABLES)
+    appending = appending_message(output)
+    if appending:
+        print(f"cycsrv: {appending}", file=sys.stderr)
+    backend = open_output(output)
     try:
         sim = Simulation.from_file(args.input, backends=[backend])
     except InputError as exc:
         backend.close()
-        Path(output).unlink(missing_ok=True)
+        if not appending:
+            Path(output).unlink(missing_ok=True)
         print(f"cycsrv: error: {exc}", file=sys.stderr)
         return 1
     c = sim.spec.control
@@ -122,7 +124,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a Cyclus input file and write its output tables")
     p.add_argument("input", help="Cyclus input file (.xml)")
-    p.add_argument("-o", "--output", help="output SQLite file (default: <input basename>.sqlite)")
+    p.add_argument("-o", "--output", help="output file: .h5 for HDF5, else SQLite (default: <input basename>.sqlite); "
+                   "an existing file is appended to")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_run)
 

@@ -57,8 +57,6 @@ TRANSACTIONS = S(
     ("TransactionId", T.INT), ("SenderId", T.INT), ("ReceiverId", T.INT), ("ResourceId", T.INT),
     ("Commodity", T.STRING), ("Time", T.INT), ("BidCost", T.DOUBLE), ("AdjustedCost", T.DOUBLE),
 )
-#: Written even when nothing traded, so flow queries (Transactions joined with Resources) always run.
-FLOW_TABLES = (RESOURCES, TRANSACTIONS)
 FINISH = S("Finish", ("EarlyTerm", T.BOOL), ("EndTime", T.INT))
 EXPLICIT_INVENTORY = S("ExplicitInventory", ("AgentId", T.INT), ("Time", T.INT), ("InventoryName", T.STRING),
                        ("NucId", T.INT), ("Quantity", T.DOUBLE), ("Units", T.STRING))

@@ -23,12 +23,11 @@ from trio_websocket import ConnectionClosed, WebSocketRequest, WebSocketServer
 from cycsrv import systemd
 from cycsrv.kernel.infile import InputError
 from cycsrv.kernel.simulation import Simulation
-from cycsrv.kernel.tables import FLOW_TABLES
 from cycsrv.server import actions, events, logs
 from cycsrv.server.security import selected_subprotocol
 from cycsrv.server.state import SLOW_CLIENT_GRACE, Action, Client, ServeOptions, ServerState, log
 from cycsrv.store.memory import MemoryBackend
-from cycsrv.store.sqlite import SqliteBackend
+from cycsrv.store.output import appending_message, open_output
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY_VIOLATION = 1008
@@ -154,14 +153,17 @@ async def run_simulation(state: ServerState) -> None:
 
 def _load(state: ServerState) -> Simulation:
     out = Path(state.options.output)
-    out.unlink(missing_ok=True)
-    state.sqlite = SqliteBackend(str(out), keep_empty=FLOW_TABLES)
+    appending = appending_message(out)
+    if appending:
+        log.info("%s", appending)
+    state.sqlite = open_output(out)
     try:
         return Simulation.from_file(state.options.input, backends=[state.memory, state.sqlite])
     except BaseException:
         state.sqlite.close()
         state.sqlite = None
-        out.unlink(missing_ok=True)
+        if not appending:
+            out.unlink(missing_ok=True)
         raise
 
 

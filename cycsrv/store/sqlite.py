@@ -71,14 +71,12 @@ class SqliteBackend:
     """Writes recorded tables to the SQLite file at `path` (appending if it exists, as Cyclus does).
 
     Thread-safe: `notify` runs in the simulation thread while `table_names` may be called from
-    the server's thread. Like Cyclus, a table exists once it has a row; the schemas in
-    `keep_empty` are created at `close` even without one, so scripts reading them find an empty
-    table instead of none.
+    the server's thread. Like Cyclus, a table exists once it has a row (a run where nothing
+    traded has no `Transactions` table).
     """
 
-    def __init__(self, path: str, *, keep_empty: Sequence[TableSchema] = ()) -> None:
+    def __init__(self, path: str) -> None:
         self.path = str(path)
-        self._keep_empty = tuple(keep_empty)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -149,9 +147,6 @@ class SqliteBackend:
             if self._closed:
                 return
             self._closed = True
-            for schema in self._keep_empty:
-                if schema.name not in self._tables:
-                    self._create(schema)
             # leave an ordinary single-file database behind, as Cyclus does
             self._db.execute("PRAGMA journal_mode=DELETE")
             self._db.close()
