@@ -13,6 +13,7 @@ from typing import TextIO
 from cycsrv import __version__
 from cycsrv.server.cli import add_serve_parser
 from cycsrv.store.output import default_output
+from cycsrv.sweep.cli import add_sweep_parser
 
 
 class Progress:
@@ -141,6 +142,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_annotations)
 
     add_serve_parser(sub)
+    add_sweep_parser(sub)
     return parser
 
 
