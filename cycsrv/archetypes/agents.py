@@ -23,18 +23,19 @@ def _check_capacity(agent: Agent, provided: float, capacity: float) -> None:
 
 
 class Source(Facility):
-    """A minimum implementation source facility that provides a commodity with a given capacity"""
+    """Minimal supplier: offers `commod` to every requester, at most `capacity` per time step, made
+    to `recipe_name` or, without one, to the composition each requester asks for."""
 
     cpp_name = "cyclus::Source"
     version = VERSION
-    commod = StateVar("std::string", doc="commodity that the source facility supplies",
+    commod = StateVar("std::string", doc="Commodity this source offers.",
                       tooltip="source commodity", uilabel="Commodity", **_OUT)
     recipe_name = StateVar("std::string", default="", schematype="token", uitype="recipe",
-                           doc="Recipe name for source facility's commodity.If empty, source supplies "
-                               "material with requested compositions.",
-                           tooltip="commodity recipe name", uilabel="Recipe")
+                           doc="Recipe of the offered material. Empty: each requester gets the composition "
+                               "it asked for.",
+                           tooltip="offered recipe", uilabel="Recipe")
     capacity = StateVar("double", range=[0.0, LARGE], uitype="range", tooltip="source capacity",
-                        doc="amount of commodity that can be supplied at each time step",
+                        doc="Most it supplies in one time step, summed over all its trades (kg of material).",
                         uilabel="Maximum Throughput")
 
     def build(self, parent: Agent | None) -> None:
@@ -100,21 +101,23 @@ class _Stockpiling(Facility):
 
 
 class Sink(_Stockpiling):
-    """A minimum implementation sink facility that accepts specified amounts of commodities from other agents"""
+    """Minimal consumer: every time step it asks for each of `in_commods`, at most `capacity` in
+    total, and stores all it receives in one inventory."""
 
     cpp_name = "cyclus::Sink"
     version = VERSION
     in_commods = StateVar(["std::vector", "std::string"], alias=["in_commods", "val"],
-                          doc="commodities that the sink facility accepts ",
-                          tooltip=["in_commods", ""], uilabel=["List of Input Commodities", ""],
+                          doc="Commodities it requests, one request each per time step, all sharing `capacity`.",
+                          tooltip=["in_commods", ""], uilabel=["Input Commodities", ""],
                           uitype=["oneormore", "incommodity"])
-    recipe_name = StateVar("std::string", default="", uitype="recipe", tooltip="input/request recipe name",
-                           doc="Name of recipe to request. If empty, sink requests material no particular "
-                               "composition.", uilabel="Input Recipe")
-    max_inv_size = StateVar("double", default=LARGE, doc="total maximum inventory size of sink facility",
-                            tooltip="sink maximum inventory size", uilabel="Maximum Inventory")
+    recipe_name = StateVar("std::string", default="", uitype="recipe", tooltip="requested recipe",
+                           doc="Recipe of the requested material. Empty: any composition will do.",
+                           uilabel="Input Recipe")
+    max_inv_size = StateVar("double", default=LARGE, doc="Most it can hold at once (kg); the default is "
+                                                          "effectively no limit.",
+                            tooltip="storage limit", uilabel="Maximum Inventory")
     capacity = StateVar("double", range=[0.0, LARGE], uitype="range", tooltip="sink capacity",
-                        doc="capacity the sink facility can accept at each time step",
+                        doc="Most it takes in one time step, over all its commodities (kg of material).",
                         uilabel="Maximum Throughput")
     inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
 
@@ -151,56 +154,60 @@ class Sink(_Stockpiling):
 
 
 class NullRegion(Region):
-    """A region that owns the simulation's institutions but exhibits null behavior. No parameters are given when using the null region."""
+    """Region that only holds institutions: it makes no deployment or trading decisions of its own."""
 
     cpp_name = "cyclus::NullRegion"
     version = VERSION
     corporate_income_tax_rate = StateVar(
         "double", default=0.0, range=[0.0, 1.0], units="Dimensionless",
-        doc="Income Tax Rate for all facilities belonging to this region as decimal (1% --> 0.01)",
-        tooltip="corporate_income_tax_rate", uilabel="Corporate Income Tax Rate as decimal")
+        doc="Tax on income of the facilities under this region, as a fraction from 0 to 1 (0.21 is 21%).",
+        tooltip="corporate_income_tax_rate", uilabel="Corporate Income Tax Rate")
 
     def enter_notify(self) -> None:
         """A NullRegion does not register for time steps (it never ticks), as in Cyclus."""
 
 
 class NullInst(Institution):
-    """An instition that owns facilities in the simulation but exhibits null behavior. No parameters are given when using the null institution."""
+    """Institution that only holds its facilities: it builds and retires nothing itself and has no
+    parameters."""
 
     cpp_name = "cyclus::NullInst"
     version = VERSION
 
 
 class KFacility(_Stockpiling):
-    """A facility designed for integration tests that both provides and consumes commodities. It changes its request and offer amounts based on a power law with respect to time."""
+    """Test facility that buys one commodity and sells another; after every time step both limits
+    are multiplied by their k-factor, so they grow or shrink geometrically over time."""
 
     cpp_name = "cyclus::KFacility"
     version = VERSION
     in_commod = StateVar("std::string", schematype="token", uitype="incommodity", tooltip="input commodity",
-                         doc="commodity that the k-facility consumes", uilabel="Input Commodity")
+                         doc="Commodity it buys.", uilabel="Input Commodity")
     recipe_name = StateVar("std::string", schematype="token", uitype="recipe", shape=[50],
-                           tooltip="in-commodity recipe name", uilabel="Input Recipe",
-                           doc="recipe name for the k-facility's in-commodity")
+                           tooltip="recipe", uilabel="Input Recipe",
+                           doc="Recipe of the material it offers; what it buys may have any "
+                               "composition.")
     out_commod = StateVar("std::string", tooltip="output commodity", uilabel="Output Commodity",
-                          doc="commodity that the k-facility supplies", **_OUT)
+                          doc="Commodity it sells.", **_OUT)
     in_capacity = StateVar("double", tooltip="input commodity capacity", uilabel="Incoming Throughput",
-                           doc="number of commodity units that can be taken at each timestep (infinite "
-                               "capacity can be represented by a very large number)")
+                           doc="Most it buys per time step (kg of material); a huge value means no limit. "
+                               "Multiplied by k_factor_in after each step.")
     out_capacity = StateVar("double", tooltip="output commodity capacity", uilabel="Outgoing Throughput",
-                            doc="number of commodity units that can be supplied at each timestep "
-                                "(infinite capacity can be represented by a very large number)")
+                            doc="Most it sells per time step (kg of material); a huge value means no limit. "
+                                "Multiplied by k_factor_out after each step.")
     current_capacity = StateVar("double", default=0.0, tooltip="current output capacity",
                                 uilabel="Current Capacity",
-                                doc="number of output commodity units that can be supplied at the current "
-                                    "time step (infinite capacity can be represented by a very large number )")
-    max_inv_size = StateVar("double", default=LARGE, tooltip="k-facility maximum inventory size",
-                            doc="total maximum inventory size of the k-facility", uilabel="Maximum Inventory")
+                                doc="What is left to sell in the current time step; set back to "
+                                    "out_capacity at every tick and tock.")
+    max_inv_size = StateVar("double", default=LARGE, tooltip="storage limit",
+                            doc="Most it can hold at once; the default is effectively no limit.",
+                            uilabel="Maximum Inventory")
     k_factor_in = StateVar("double", tooltip="input k-factor", uilabel="Input K-Factor",
-                           doc="conversion factor that governs the behavior of the k-facility's input "
-                               "commodity capacity")
+                           doc="Factor in_capacity is multiplied by at the end of each time step; 1 keeps "
+                               "it constant.")
     k_factor_out = StateVar("double", tooltip="output k-factor", uilabel="Output K-Factor",
-                            doc="conversion factor that governs the behavior of the k-facility's output "
-                                "commodity capacity")
+                            doc="Factor out_capacity is multiplied by at the end of each time step; 1 keeps "
+                                "it constant.")
     inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
 
     def _request_amt(self) -> float:
@@ -263,23 +270,24 @@ class KFacility(_Stockpiling):
 
 
 class Prey(Facility):
-    """A facility that represents prey in the Lotka-Volterra integration tests"""
+    """Lotka-Volterra test agent: each prey offers itself as one unit of product, breeds on a fixed
+    schedule and is removed once eaten."""
 
     cpp_name = "cyclus::Prey"
     version = VERSION
-    commod = StateVar("std::string", uilabel="Prey Commodity", **_OUT)
-    age = StateVar("int", default=0, tooltip="prey age", doc="age of prey at start of simulation",
+    commod = StateVar("std::string", uilabel="Prey Commodity", doc="Commodity it offers itself on.", **_OUT)
+    age = StateVar("int", default=0, tooltip="prey age", doc="Its age in time steps when it enters.",
                    uilabel="Prey Age")
-    dead = StateVar("bool", default=False, tooltip="dead?", doc="flag for whether prey is currently dead",
-                    uilabel="Dead?")
+    dead = StateVar("bool", default=False, tooltip="dead?", uilabel="Dead?",
+                    doc="True once it has been eaten; it is decommissioned at the end of that step.")
     nchildren = StateVar("int", default=1, tooltip="number of children",
-                         doc="number of children born at each birthing instance", uilabel="Number of Children")
+                         doc="New prey built each time it breeds.", uilabel="Number of Children")
     birth_freq = StateVar("int", default=1, tooltip="birth frequency",
-                          doc="number of time steps between birth of children", uilabel="Birth Frequency")
+                          doc="It breeds whenever its age is a multiple of this (time steps).",
+                          uilabel="Birth Frequency")
     birth_and_death = StateVar("bool", default=True, tooltip="birth and death",
-                               doc="whether or not simultaneous birth and death are allowed (i.e., can a "
-                                   "facility give birth and die in the same time step?)",
-                               uilabel="Simultaneous Birth and Death?")
+                               doc="Whether prey eaten in a time step may still breed in that step.",
+                               uilabel="Breed When Dying?")
 
     def _give_birth(self) -> None:
         policy = self.birth_and_death if self.dead else True
@@ -316,41 +324,44 @@ class Prey(Facility):
 
 
 class Predator(Facility):
-    """A facility that represents predators in the Lotka-Volterra integration tests"""
+    """Lotka-Volterra test agent: a predator hunts prey (product units), breeds once it has eaten
+    enough and is removed when it reaches its lifespan."""
 
     cpp_name = "cyclus::Predator"
     version = VERSION
-    commod = StateVar("std::string", tooltip="predator commodity", doc="commodity that the predator supplies",
+    commod = StateVar("std::string", tooltip="predator commodity", doc="Commodity it requests prey on when it hunts.",
                       uilabel="Predator Commodity", **_OUT)
     prey = StateVar("std::string", schematype="token", uitype="incommodity", tooltip="predator's prey",
-                    doc="prey that the predator hunts", uilabel="Prey Commodity")
+                    doc="Prototype of its prey, counted when hunt_factor is on.", uilabel="Prey Commodity")
     full = StateVar("double", default=1.0, tooltip="feast size", uilabel="Feast Size",
-                    doc="how many units of prey a predator consumes until it is satisfied")
+                    doc="Prey units it must eat before it breeds.")
     hunt_freq = StateVar("int", default=1, tooltip="hunting frequency", uilabel="Hunting Frequency",
-                         doc="how often a predator needs to hunt")
+                         doc="It hunts whenever its age is a multiple of this (time steps).")
     hunt_cap = StateVar("double", default=1.0, tooltip="hunting yield", uilabel="Hunting Yield",
-                        doc="how many units of prey a predator can catch during a hunt")
+                        doc="Prey units it asks for in one hunt.")
     success = StateVar("double", default=1.0, tooltip="hunting success fraction",
                        uilabel="Hunting Success Fraction",
-                       doc="fraction of hunting success on a scale from 0 to 1")
+                       doc="Share of the prey offered in a hunt that it catches, 0 to 1; the other "
+                           "offers are refused.")
     consumed = StateVar("double", default=0.0, tooltip="prey consumed", uilabel="Prey Consumed",
-                        doc="how many units of prey consumed per time step")
+                        doc="Prey units eaten since it last bred.")
     hunt_factor = StateVar("bool", default=False, tooltip="hunting success factor",
                            uilabel="Hunting Success Factor",
-                           doc="whether or not to base hunting success on relative predator/prey populations")
+                           doc="If true and prey are fewer than predators, success is scaled down by "
+                               "the prey/predator ratio.")
     age = StateVar("int", default=0, tooltip="predator age", uilabel="Predator Age",
-                   doc="age of predator at beginning of simulation")
+                   doc="Its age in time steps when it enters.")
     lifespan = StateVar("int", default=1, tooltip="predator lifespan", uilabel="Predator Lifespan",
-                        doc="how long a predator lives")
+                        doc="Age (time steps) at which it dies.")
     dead = StateVar("bool", default=False, tooltip="dead?", uilabel="Predator Dead?",
-                    doc="flag for whether predator is currently dead")
+                    doc="True once it has reached its lifespan.")
     nchildren = StateVar("double", default=1.0, tooltip="number of children",
                          uilabel="Number Predator Children",
-                         doc="number of predator children born at each birthing instance")
+                         doc="New predators built each time it breeds (the fraction is dropped).")
     birth_and_death = StateVar("bool", default=False, tooltip="birth and death",
-                               uilabel="Simultaneous Birth and Death?",
-                               doc="whether or not simultaneous birth and death are allowed (i.e., can a "
-                                   "facility give birth and die in the same time step?)")
+                               uilabel="Breed When Dying?",
+                               doc="Whether a predator that dies in a time step may still breed in that "
+                                   "step.")
 
     def get_product_requests(self) -> list[RequestPortfolio]:
         if self.age % self.hunt_freq != 0:

@@ -19,15 +19,15 @@ FACILITY_ALL_PARENTS = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "
 
 
 def latitude_var() -> StateVar:
-    return StateVar("double", default=0.0, uilabel="Geographical latitude in degrees as a double",
-                    tooltip="latitude", doc="Latitude of the agent's geographical position. The value should "
-                                            "be expressed in degrees as a double.")
+    return StateVar("double", default=0.0, uilabel="Latitude (degrees)", tooltip="latitude",
+                    doc="Where the agent sits, north-south: decimal degrees, -90 to 90 (north positive). "
+                        "Written to AgentPosition; it changes no behaviour.")
 
 
 def longitude_var() -> StateVar:
-    return StateVar("double", default=0.0, uilabel="Geographical longitude in degrees as a double",
-                    tooltip="longitude", doc="Longitude of the agent's geographical position. The value should "
-                                             "be expressed in degrees as a double.")
+    return StateVar("double", default=0.0, uilabel="Longitude (degrees)", tooltip="longitude",
+                    doc="Where the agent sits, east-west: decimal degrees, -180 to 180 (east positive). "
+                        "Written to AgentPosition; it changes no behaviour.")
 
 
 AGENT_POSITION = TableSchema.of("AgentPosition", ("Spec", DbType.STRING), ("Prototype", DbType.STRING),
