@@ -14,6 +14,7 @@ one `InputError` naming the file, the line and what is wrong.
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import math
 import os
@@ -25,7 +26,7 @@ from typing import Any
 import attrs
 from lxml import etree
 
-from cycsrv.kernel import nucname
+from cycsrv.kernel import nucname, xpointer
 
 __all__ = [
     "DEFAULT_DT",
@@ -496,11 +497,12 @@ def _expand_includes(root: Any, file: str, stack: tuple[str, ...]) -> None:
         href = inc.get("href")
         if not href:
             raise error_at(inc, "xi:include needs an href")
-        if inc.get("xpointer") is not None:
-            raise error_at(inc, "xi:include with xpointer is not supported")
+        pointer = inc.get("xpointer")
         parse = inc.get("parse", "xml")
         if parse not in ("xml", "text"):
             raise error_at(inc, f"xi:include parse={parse!r} must be 'xml' or 'text'")
+        if pointer is not None and parse == "text":
+            raise error_at(inc, "xi:include with parse='text' cannot have an xpointer")
         target = _resolve_href(href, location_of(inc).file)
         if target is None:
             fallback = inc.find(_XI_FALLBACK)
@@ -522,7 +524,40 @@ def _expand_includes(root: Any, file: str, stack: tuple[str, ...]) -> None:
         _expand_includes(fragment, target, (*stack, os.path.abspath(target)))
         if fragment.get(_XML_BASE) is None:
             fragment.set(_XML_BASE, target)
-        _splice(inc, None, [fragment])
+        if pointer is None:
+            _splice(inc, None, [fragment])
+            continue
+        try:
+            selected = xpointer.select(fragment, pointer)
+        except xpointer.XPointerError as exc:
+            raise error_at(inc, f"xi:include xpointer {pointer!r}: {exc}") from None
+        if not selected:
+            fallback = inc.find(_XI_FALLBACK)
+            if fallback is None:
+                raise error_at(inc, f"xi:include xpointer {pointer!r} selects nothing in {target}")
+            _splice(inc, fallback.text, list(fallback))
+            continue
+        _splice_selected(inc, selected, target)
+
+
+def _splice_selected(inc: Any, selected: list[Any], target: str) -> None:
+    """Replace `inc` by the nodes an xpointer selected from `target` (strings become text)."""
+    text: list[str] = []
+    nodes: list[Any] = []
+    for node in selected:
+        if isinstance(node, str):
+            if nodes:
+                nodes[-1].tail = (nodes[-1].tail or "") + node
+            else:
+                text.append(node)
+            continue
+        base = location_of(node).file if isinstance(node.tag, str) else target
+        node = copy.deepcopy(node)  # the same node may be selected twice
+        if isinstance(node.tag, str) and node.get(_XML_BASE) is None:
+            node.set(_XML_BASE, base)
+        node.tail = None
+        nodes.append(node)
+    _splice(inc, "".join(text) or None, nodes)
 
 
 def _splice(inc: Any, text: str | None, nodes: list[Any]) -> None:
