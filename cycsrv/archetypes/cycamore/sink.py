@@ -47,13 +47,10 @@ def check_choice(agent: Facility, name: str, value: str, allowed: tuple[str, ...
 
 
 class Sink(Facility):
-    """ A sink facility that accepts materials and products with a fixed
- throughput (per time step) capacity and a lifetime capacity defined by
- a total inventory size. The inventory size and throughput capacity
- both default to infinite. If a recipe is provided, it will request
- material with that recipe. Requests are made for any number of
- specified commodities.
-"""
+    """Takes material off the market and keeps it. Each time step it requests every one of
+    `in_commods` (one shared amount, ranked by `in_commod_prefs`), at most `capacity` and never
+    more than its free inventory space; neither limit is set by default. With `recipe_name` it asks
+    for that composition. Request sizes and timing can be drawn at random (the random_* variables)."""
 
     cpp_name = "cycamore::Sink"
     version = VERSION
@@ -63,69 +60,71 @@ class Sink(Facility):
     latitude = latitude_var()
     longitude = longitude_var()
     in_commods = StateVar(["std::vector", "std::string"], tooltip="input commodities",
-                          doc="commodities that the sink facility accepts", uilabel="List of Input Commodities",
+                          doc="Commodities it requests, one or more; a trade on any of them counts "
+                              "against the same amount.", uilabel="Input Commodities",
                           uitype=["oneormore", "incommodity"])
-    in_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="In Commody Preferences",
-                               doc="preferences for each of the given commodities, in the same order.Defauts "
-                                   "to 1 if unspecified", range=[None, [NEAR_ZERO, LARGE]],
+    in_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Input Commodity Preferences",
+                               doc="Preference of each in_commods entry, same order, each positive; higher "
+                                   "wins. Empty: 1 for all.", range=[None, [NEAR_ZERO, LARGE]],
                                uitype=["oneormore", "range"])
     recipe_name = StateVar("std::string", default="", tooltip="requested composition", uilabel="Input Recipe",
-                           doc="name of recipe to use for material requests, where the default (empty string) "
-                               "is to accept everything", uitype="inrecipe")
-    max_inv_size = StateVar("double", default=LARGE, tooltip="sink maximum inventory size",
+                           doc="Recipe of the requested material. Empty (default): any composition will "
+                               "do.", uitype="inrecipe")
+    max_inv_size = StateVar("double", default=LARGE, tooltip="storage limit",
                             uilabel="Maximum Inventory", uitype="range", range=[0.0, LARGE],
-                            doc="total maximum inventory size of sink facility")
+                            doc="Most it ever holds (kg); nothing leaves a sink, so this caps its lifetime "
+                                "intake. Default: no limit.")
     capacity = StateVar("double", default=LARGE, tooltip="sink capacity", uilabel="Maximum Throughput",
                         uitype="range", range=[0.0, LARGE],
-                        doc="capacity the sink facility can accept at each time step")
+                        doc="Most it takes in one time step over all its commodities (kg). Default: no "
+                            "limit.")
     inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
     random_size_type = StateVar("std::string", default="None", uitype="combobox", uilabel="Random Size",
-                                tooltip="type of random behavior when setting the size of the request",
+                                tooltip="random request size",
                                 categorical=list(SIZE_TYPES),
-                                doc="type of random behavior to use. Default None, other options are "
-                                    "'UniformReal', 'UniformInt', 'NormalReal', and 'NormalInt'")
+                                doc="How each request's size is drawn from the amount it could take. None "
+                                    "(default): all of it. UniformReal: uniform between 0 and all of it. "
+                                    "NormalReal: normal, from random_size_mean and random_size_stddev, "
+                                    "kept between 0 and all of it. UniformInt and NormalInt are accepted but "
+                                    "ask for all of it, as in Cycamore.")
     random_size_mean = StateVar("double", default=1.0, uilabel="Random Size Mean", uitype="range",
-                                tooltip="fraction of available space to determine the mean", range=[0.0, LARGE],
-                                doc="When a normal distribution is used to determine the size of the request, "
-                                    "this is the fraction of available space to use as the mean. Default 1.0. "
-                                    "Note that values significantly above 1 without a correspondingly large std "
-                                    "dev may result in inefficient use of the random number generator.")
+                                tooltip="mean, as a fraction of space", range=[0.0, LARGE],
+                                doc="For NormalReal: the average request as a fraction of the amount it could "
+                                    "take (default 1). Well above 1 with a small spread, most draws fall "
+                                    "above the upper bound and are redrawn, which is slow.")
     random_size_stddev = StateVar("double", default=0.1, uilabel="Random Size Std Dev", uitype="range",
-                                  tooltip="fraction of available space to determine the std dev",
+                                  tooltip="spread, as a fraction of space",
                                   range=[0.0, LARGE],
-                                  doc="When a normal distribution is used to determine the size of the request, "
-                                      "this is the fraction of available space to use as the standard "
-                                      "deviation. Default 0.1")
+                                  doc="For NormalReal: the spread (standard deviation) of the request as a "
+                                      "fraction of the amount it could take (default 0.1).")
     random_frequency_type = StateVar("std::string", default="None", uitype="combobox", uilabel="Random Timing",
-                                     tooltip="type of random behavior when setting the timing of the request",
+                                     tooltip="random request timing",
                                      categorical=list(FREQUENCY_TYPES),
-                                     doc="type of random behavior to use. Default None, other options are, "
-                                         "'UniformInt', and 'NormalInt'. When using 'UniformInt', also set "
-                                         "'random_frequency_min' and 'random_frequency_max'. For 'NormalInt', "
-                                         "set 'random_frequency_mean' and 'random_fequency_stddev', min and max "
-                                         "values are optional. ")
+                                     doc="When it requests. None (default): every time step. UniformInt: the gap "
+                                         "to the next request is drawn between random_frequency_min and "
+                                         "random_frequency_max. NormalInt: drawn from random_frequency_mean and "
+                                         "random_frequency_stddev, kept within min and max. Between requests it "
+                                         "asks for nothing.")
     random_frequency_mean = StateVar("double", default=1.0, tooltip="mean of the random frequency",
                                      uilabel="Random Frequency Mean", uitype="range", range=[0.0, LARGE],
-                                     doc="When a normal distribution is used to determine the frequency of the "
-                                         "request, this is the mean. Default 1")
+                                     doc="For NormalInt: the average gap between requests in time steps "
+                                         "(default 1).")
     random_frequency_stddev = StateVar("double", default=1.0, tooltip="std dev of the random frequency",
                                        uilabel="Random Frequency Std Dev", uitype="range", range=[0.0, LARGE],
-                                       doc="When a normal distribution is used to determine the frequency of "
-                                           "the request, this is the standard deviation. Default 1")
+                                       doc="For NormalInt: the spread (standard deviation) of the gap in time "
+                                           "steps (default 1).")
     random_frequency_min = StateVar("int", default=1, tooltip="lower bound of the random frequency",
                                     uilabel="Random Frequency Lower Bound", uitype="range", range=[1, LARGE_INT],
-                                    doc="When a random distribution is used to determine the frequency of the "
-                                        "request, this is the lower bound. Default 1")
+                                    doc="Shortest gap between requests in time steps, for UniformInt and "
+                                        "NormalInt (default 1).")
     random_frequency_max = StateVar("int", default=LARGE_INT, tooltip="upper bound of the random frequency",
                                     uilabel="Random Frequency Upper Bound", uitype="range", range=[1, LARGE_INT],
-                                    doc="When a random distribution is used to determine the frequency of the "
-                                        f"request, this is the upper bound. Default {LARGE_INT} (CY_LARGE_INT)")
-    keep_packaging = StateVar("bool", default=True, tooltip="Whether to persist packaging in the sink.",
+                                    doc="Longest gap between requests in time steps, for UniformInt and "
+                                        f"NormalInt (default {LARGE_INT}, no real limit).")
+    keep_packaging = StateVar("bool", default=True, tooltip="keep packaging",
                               uilabel="Keep Packaging", uitype="bool",
-                              doc="Boolean value about whether to keep packaging. If true, packaging will not be "
-                                  "stripped upon acceptance into the sink. If false, package type will be "
-                                  "stripped immediately upon acceptance. Has no effect if the incoming material "
-                                  "is not packaged.")
+                              doc="True (default): received material keeps its package type. False: it is "
+                                  "unpackaged as it arrives. No effect on unpackaged material.")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

@@ -40,59 +40,55 @@ def _period_vars(kind: str) -> dict[str, StateVar]:
     len_range = [1, LARGE_INT] if kind == "active" else [0, LARGE_INT]
     return {
         f"{kind}_buying_frequency_type": StateVar(
-            "std::string", default="Fixed", tooltip=f"Type of {kind} buying frequency", uitype="combobox",
+            "std::string", default="Fixed", tooltip=f"{kind} period distribution", uitype="combobox",
             categorical=FREQUENCY_TYPES, uilabel=f"{title} Buying Frequency Type",
-            doc=f"Options: Fixed, Uniform, Normal, Binomial, FixedWithDisruption. Fixed requires "
-                f"{kind}_buying_val. Uniform requires {kind}_buying_min and {kind}_buying_max. Normal requires "
-                f"{kind}_buying_mean and {kind}_buying_std, with optional {kind}_buying_min and "
-                f"{kind}_buying_max. Binomial requires {kind}_buying_end_probability. FixedWithDisruption "
-                f"samples once per cycle whether the cycle is disrupted ({kind}_buying_disruption) or "
-                f"typical ({kind}_buying_val)."),
+            doc=f"How each {kind} period's length (time steps) is drawn. Fixed: {kind}_buying_val. "
+                f"Uniform: between {kind}_buying_min and {kind}_buying_max. Normal: {kind}_buying_mean and "
+                f"{kind}_buying_stddev, clipped to {kind}_buying_min/max when given. Binomial: the period "
+                f"ends in each step with {kind}_buying_end_probability. FixedWithDisruption: each cycle lasts "
+                f"{kind}_buying_disruption with {kind}_buying_disruption_probability, else "
+                f"{kind}_buying_val."),
         f"{kind}_buying_val": StateVar(
-            "int", default=-1, tooltip=f"Fixed {kind} buying frequency", uitype="range", range=val_range,
+            "int", default=-1, tooltip=f"fixed {kind} length", uitype="range", range=val_range,
             uilabel=f"{title} Buying Frequency Value",
-            doc=f"The length in time steps of the {kind} buying period. Required for fixed "
-                f"{kind}_buying_frequency_type." + (" Default is -1, agent has no dormant period and stays "
-                                                    "active." if kind == "dormant" else "")),
+            doc=(f"Length of every {kind} period in time steps, for Fixed (and the usual length for "
+                 f"FixedWithDisruption).") + (" -1 (default): never dormant, the facility always buys."
+                                             if kind == "dormant" else "")),
         f"{kind}_buying_min": StateVar(
-            "int", default=-1, tooltip=f"{title} buying distribution minimum", uitype="range", range=len_range,
+            "int", default=-1, tooltip=f"shortest {kind} period", uitype="range", range=len_range,
             uilabel=f"{title} Buying Frequency Minimum",
-            doc=f"The minimum length in time steps of the {kind} buying period. Required for Uniform and "
-                f"optional for Normal {kind}_buying_frequency_type."),
+            doc=f"Shortest {kind} period in time steps: needed for Uniform; for Normal, draws are clipped "
+                f"to it (1 when not given)."),
         f"{kind}_buying_max": StateVar(
-            "int", default=-1, tooltip=f"{title} buying distribution maximum", uitype="range", range=len_range,
+            "int", default=-1, tooltip=f"longest {kind} period", uitype="range", range=len_range,
             uilabel=f"{title} Buying Frequency Maximum",
-            doc=f"The maximum length in time steps of the {kind} buying period. Required for Uniform "
-                f"{kind}_buying_frequency_type, optional for Normal. Must be greater than or equal to "
-                f"{kind}_buying_min "),
+            doc=f"Longest {kind} period in time steps, not below {kind}_buying_min: needed for Uniform; "
+                f"for Normal, draws are clipped to it (no limit when not given)."),
         f"{kind}_buying_mean": StateVar(
-            "double", default=-1.0, tooltip=f"{title} buying distribution mean", uitype="range",
+            "double", default=-1.0, tooltip=f"mean {kind} period", uitype="range",
             range=[1.0 if kind == "active" else 0.0, LARGE], uilabel=f"{title} Buying Frequency Mean",
-            doc=f"The mean length in time steps of the {kind} buying period. Required for Normal "
-                f"{kind}_buying_frequency_type."),
+            doc=f"Average {kind} period in time steps; needed for Normal."),
         f"{kind}_buying_stddev": StateVar(
-            "double", default=-1.0, tooltip=f"{title} buying distribution standard deviation", uitype="range",
+            "double", default=-1.0, tooltip=f"spread of the {kind} period", uitype="range",
             range=[0.0, LARGE], uilabel=f"{title} Buying Frequency Standard Deviation",
-            doc=f"The standard deviation of the length in time steps of the {kind} buying period. Required for "
-                f"Normal {kind}_buying_frequency_type. Must be greater than or equal to 0 "),
+            doc=f"Spread (standard deviation, time steps, 0 or more) of the {kind} period; needed for "
+                f"Normal."),
         f"{kind}_buying_end_probability": StateVar(
             "double", default=0.0, uitype="range", range=[0.0, 1.0],
-            tooltip=f"Probability that the {kind} period ends during the next time step",
+            tooltip=f"chance the {kind} period ends in a step",
             uilabel=f"{title} Buying End Probability",
-            doc=f"Binomial distribution has a fixed probability of ending the {kind} period at any given "
-                f"timestep, like a weighted coin flip. Required for Binomial {kind}_buying_frequency_type. "
-                "Must be between 0 and 1"),
+            doc=f"Chance, 0 to 1, that the {kind} period stops in any one time step, so its length is "
+                f"geometric; needed for Binomial."),
         f"{kind}_buying_disruption_probability": StateVar(
             "double", default=0.0, uitype="range", range=[0.0, 1.0],
-            tooltip="Probability that a cycle contains a disruption",
+            tooltip="chance a cycle is disrupted",
             uilabel=f"{title} Buying Disruption Probability",
-            doc=f"Probability that the agent undergoes a disruption during any given cycle. Required for "
-                f"FixedWithDisruption {kind}_buying_frequency_type."),
+            doc="Chance, 0 to 1, that one buying cycle is disrupted; needed for FixedWithDisruption."),
         f"{kind}_buying_disruption": StateVar(
             "int", default=-1, uitype="range", range=[0, LARGE_INT],
-            tooltip=f"Fixed length of disrupted {kind} cycle",
-            doc=f"When a {kind} cycle is disrupted, this is the length of the {kind} period instead of "
-                f"{kind}_buying_val. Required for FixedWithDisruption {kind}_buying_frequency_type"),
+            tooltip=f"disrupted {kind} length",
+            doc=f"Length in time steps (0 or more) of the {kind} period in a disrupted cycle, in place of "
+                f"{kind}_buying_val; needed for FixedWithDisruption."),
     }
 
 
@@ -102,7 +98,12 @@ def _size_var(name: str, default: float, label: str, doc: str) -> StateVar:
 
 
 class Storage(Facility):
-    """Storage is a simple facility which accepts any number of commodities and holds them for a user specified amount of time. The commodities accepted are chosen based on the specified preferences list. Once the desired amount of material has entered the facility it is passed into a 'processing' buffer where it is held until the residence time has passed. The material is then passed into a 'ready' buffer where it is queued for removal. Currently, all input commodities are lumped into a single output commodity. Storage also has the functionality to handle materials in discrete or continuous batches. Discrete mode, which is the default, does not split or combine material batches. Continuous mode, however, divides material batches if necessary in order to push materials through the facility as quickly as possible."""
+    """Holds material for a set time, then sells it. It buys any of `in_commods` (ranked by
+    `in_commod_prefs`), keeps every batch in processing for `residence_time` steps, moves up to
+    `throughput` kg per step from ready to stocks and offers stocks on its one output commodity.
+    All four stages together hold at most `max_inv_size`. With `discrete_handling` batches move
+    whole, never split or merged; by default they are split to keep material moving. Buying can
+    follow active/dormant cycles, random request sizes, a reorder point or a cumulative cap."""
 
     cpp_name = "cycamore::Storage"
     version = VERSION
@@ -112,90 +113,85 @@ class Storage(Facility):
                    "cyclus::toolkit::AgentManaged", "cyclus::toolkit::CommodityProducer")
 
     in_commods = StateVar(["std::vector", "std::string"], tooltip="input commodity",
-                          doc="commodities accepted by this facility", uilabel="Input Commodities",
+                          doc="Commodities it buys, one or more.", uilabel="Input Commodities",
                           uitype=["oneormore", "incommodity"])
-    in_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="In Commody Preferences",
-                               doc="preferences for each of the given commodities, in the same order.Defauts "
-                                   "to 1 if unspecified", range=[None, [NEAR_ZERO, LARGE]],
+    in_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Input Commodity Preferences",
+                               doc="Preference of each in_commods entry, same order, each positive; higher "
+                                   "wins. Empty: 1 for all.", range=[None, [NEAR_ZERO, LARGE]],
                                uitype=["oneormore", "range"])
     out_commods = StateVar(["std::vector", "std::string"], tooltip="output commodity",
-                           doc="commodity produced by this facility. Multiple commodity tracking is currently "
-                               "not supported, one output commodity catches all input commodities.",
+                           doc="The commodity it sells everything on; give exactly one.",
                            uilabel="Output Commodities", uitype=["oneormore", "outcommodity"])
     in_recipe = StateVar("std::string", default="", tooltip="input recipe", uilabel="Input Recipe",
-                         doc="recipe accepted by this facility, if unspecified a dummy recipe is used",
+                         doc="Recipe of the requested material. Empty: any composition will do.",
                          uitype="inrecipe")
     residence_time = StateVar("int", default=0, tooltip="residence time (timesteps)", units="time steps",
-                              doc="the minimum holding time for a received commodity (timesteps).",
+                              doc="Time steps a batch stays in processing before it may be sold; 0 lets "
+                                  "it through in the step it arrives.",
                               uilabel="Residence Time", uitype="range", range=[0, 12000])
     throughput = StateVar("double", default=LARGE, tooltip="throughput per timestep (kg)", units="kg",
-                          doc="the max amount that can be moved through the facility per timestep (kg)",
+                          doc="Most it moves from ready to stocks per time step (kg); it also caps each "
+                              "step's purchases. Default: no limit.",
                           uilabel="Throughput", uitype="range", range=[0.0, LARGE])
     max_inv_size = StateVar("double", default=LARGE, tooltip="maximum inventory size (kg)", units="kg",
-                            doc="the maximum amount of material that can be in all storage buffer stages",
+                            doc="Most it holds in all stages together, incoming to stocks (kg). Default: "
+                                "no limit.",
                             uilabel="Maximum Inventory Size", uitype="range", range=[0.0, LARGE])
-    discrete_handling = StateVar("bool", default=False, tooltip="Bool to determine how Storage handles batches",
-                                 uilabel="Batch Handling",
-                                 doc="Determines if Storage will divide resource objects. Only controls material "
-                                     "handling within this facility, has no effect on DRE material handling. If "
-                                     "true, batches are handled as discrete quanta, neither split nor combined. "
-                                     "Otherwise, batches may be divided during processing. Default to false "
-                                     "(continuous))")
+    discrete_handling = StateVar("bool", default=False, tooltip="whole batches only", uilabel="Batch Handling",
+                                 doc="True: batches move from ready to stocks whole, never split or merged. "
+                                     "False (default): a batch is split when only part of it fits the "
+                                     "throughput. Trading is the same either way.")
     package = StateVar("std::string", default="unpackaged", tooltip="Output package", uitype="package",
-                       doc="Outgoing material will be packaged when trading.", uilabel="Package")
+                       doc="Package type sold material is put in; the default applies none.",
+                       uilabel="Package")
     transport_unit = StateVar("std::string", default="unrestricted", tooltip="Output transport unit",
-                              doc="Outgoing material, after packaging, will be further restricted by transport "
-                                  "unit when trading.", uitype="transportunit", uilabel="Transport Unit")
-    inventory = Inventory(doc="Incoming material buffer")
-    stocks = Inventory(doc="Output material buffer")
-    ready = Inventory(doc="Buffer for material held for required residence_time")
+                              doc="Transport unit that limits how many packages ship together when it sells; "
+                                  "the default sets no limit.", uitype="transportunit", uilabel="Transport Unit")
+    inventory = Inventory(doc="Bought this step, not yet in processing")
+    stocks = Inventory(doc="Offered for sale")
+    ready = Inventory(doc="Past its residence time, waiting for throughput")
     entry_times = StateVar(["std::list", "int"], default=[], internal=True)
-    processing = Inventory(doc="Buffer for material still waiting for required residence_time")
+    processing = Inventory(doc="Serving its residence time")
     locals().update(_period_vars("active"))
     locals().update(_period_vars("dormant"))
     buying_size_type = StateVar(
-        "std::string", default="Fixed", tooltip="Type of behavior used to determine size of buy request",
+        "std::string", default="Fixed", tooltip="request size distribution",
         uitype="combobox", categorical=SIZE_TYPES, uilabel="Buying Size Type",
-        doc="Behavior function used to determine the size of requests made. All values are a fraction of maximum "
-            "capacity, determined by the throughput and capacity remaining. Options: Fixed, Uniform, Normal. "
-            "Fixed is default behavior. Uniform requires buying_size_min and buying_size_max. Normal requires "
-            "buying_size_mean and buying_size_stddev, optional buying_size_min and buying_size_max.")
+        doc="How big each request is, as a fraction of the most it could take that step (free space, "
+            "capped by throughput). Fixed (default): buying_size_val. Uniform: between buying_size_min and "
+            "buying_size_max. Normal: buying_size_mean and buying_size_stddev, clipped to buying_size_min/max "
+            "(0 and 1 when not given).")
     buying_size_val = _size_var("buying_size_val", 1.0, "Buying Size Value",
-                                "The size of the buy request as a fraction of maximum capacity. Optional for "
-                                "Fixed buying_size_type. Must be greater than or equal to 0.0")
+                                "Request size for Fixed, as a fraction from 0 to 1 of the most it could "
+                                "take; 1 (default) asks for all of it.")
     buying_size_min = _size_var("buying_size_min", -1.0, "Buying Size Minimum",
-                                "The minimum size of the buy request as a fraction of maximum capacity. Required "
-                                "for Uniform and optional for Normal buying_size_type.")
+                                "Smallest request fraction: needed for Uniform; for Normal, draws are "
+                                "clipped to it.")
     buying_size_max = _size_var("buying_size_max", -1.0, "Buying Size Maximum",
-                                "The maximum size of the buy request as a fraction of maximum capacity. Required "
-                                "for Uniform buying_size_type, optional for Normal.")
+                                "Largest request fraction: needed for Uniform; for Normal, draws are "
+                                "clipped to it.")
     buying_size_mean = _size_var("buying_size_mean", -1.0, "Buying Size Mean",
-                                 "The mean size of the buy request as a fraction of maximum capacity. Required "
-                                 "for Normal buying_size_type.")
+                                 "Average request fraction; needed for Normal.")
     buying_size_stddev = _size_var("buying_size_stddev", -1.0, "Buying Size Standard Deviation",
-                                   "The standard deviation of the size of the buy request as a fraction of "
-                                   "maximum capacity. Required for Normal buying_size_type.")
+                                   "Spread (standard deviation) of the request fraction; needed for "
+                                   "Normal.")
     reorder_point = StateVar("double", default=-1.0, tooltip="Reorder point", uilabel="Reorder Point",
-                             doc="The point at which the facility will request more material. Above this point, "
-                                 "no request will be made. Must be less than max_inv_size.If paired with "
-                                 "reorder_quantity, this agent will have an (R,Q) inventory policy. If "
-                                 "reorder_point is used alone, this agent will have an (s,S) inventory policy,  "
-                                 "with S (the maximum) being set at max_inv_size.")
-    reorder_quantity = StateVar("double", default=-1.0, tooltip="Reorder amount (R,Q inventory policy)",
+                             doc="It buys only while it holds this much or less (kg), below max_inv_size. "
+                                 "With reorder_quantity: an (R,Q) policy; alone: an (s,S) policy that "
+                                 "refills to max_inv_size. Negative (default): off.")
+    reorder_quantity = StateVar("double", default=-1.0, tooltip="(R,Q) order size",
                                 uilabel="Reorder Quantity",
-                                doc="The amount of material that will be requested when the reorder point is "
-                                    "reached. Exclusive request, so will demand exactly reorder_quantity."
-                                    "Reorder_point + reorder_quantity must be less than max_inv_size.")
+                                doc="With reorder_point: the exact amount (kg) of each order, taken whole or "
+                                    "not at all. reorder_point + reorder_quantity may not exceed max_inv_size.")
     cumulative_cap = StateVar("double", default=-1.0, uilabel="Cumulative Cap",
-                              tooltip="Total amount of material that can be recieved per cycle.",
-                              doc="After receiving this much material cumulatively, the agent will go dormant. "
-                                  "Must be paired with dormant_buying_frequency_type and any other dormant "
-                                  "parameters. The per-time step demand is unchanged except the cycle cap is "
-                                  "almost reached.")
+                              tooltip="most bought per cycle (kg)",
+                              doc="Once it has bought this much (kg) in a cycle it goes dormant for a period "
+                                  "drawn from the dormant_buying_* variables; near the cap, requests shrink "
+                                  "to what is left. 0 or less (default): off.")
     sell_quantity = StateVar("double", default=0.0, tooltip="sell quantity (kg)", uilabel="Sell Quantity",
                              uitype="range", range=[0.0, LARGE], units="kg",
-                             doc="material will be sold in integer multiples of this quantity. If the buffer "
-                                 "contains less than the sell quantity, no material will be offered")
+                             doc="Sells only whole multiples of this (kg); with less in stocks it offers "
+                                 "nothing. 0 (default): any amount.")
     latitude = latitude_var()
     longitude = longitude_var()
 
