@@ -424,6 +424,14 @@ def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
         return
     prefs = _adjusted_prefs(req_ports, bid_ports, adjust_name)
 
+    # <coin-or>: the optimiser (kernel.solvers, set on the context by the simulation) matches
+    optimiser = getattr(ctx, "exchange_solver", None)
+    if optimiser is not None:
+        found = optimiser(ctx, req_ports, bid_ports, prefs)
+        if found:
+            execute_trades(ctx, [Trade(r, b, qty) for r, b, qty in found], prefs, trade_name, accept_name)
+        return
+
     # translate to the exchange graph
     groups: list[_Group] = []
     req_nodes: dict[Request, tuple[_Node, UnitCaps, bool]] = {}

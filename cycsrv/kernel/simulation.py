@@ -25,6 +25,7 @@ from cycsrv.kernel.nucdata import atomic_mass
 from cycsrv.kernel.recorder import Recorder
 from cycsrv.kernel.resources import Composition, normalize
 from cycsrv.kernel.snapshot import record_inventories, record_state
+from cycsrv.kernel.solvers import select_solver
 from cycsrv.kernel.timer import record_finish, run_step
 from cycsrv.store.schema import Backend
 
@@ -104,6 +105,7 @@ class Simulation:
             add(tables.COIN_SOLVER_INFO, (c.coin_timeout, c.coin_verbose, c.coin_mps))
         else:
             add(tables.GREEDY_SOLVER_INFO, (c.preconditioner,))
+        self.context.exchange_solver = select_solver(c)  # None: greedy (kernel.exchange)
 
     def _load_archetypes(self) -> None:
         """Resolve every `<spec>`; like Cyclus, instantiating each unique spec once takes an id."""
