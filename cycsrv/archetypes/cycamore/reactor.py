@@ -32,15 +32,23 @@ REACTOR_SIDE_PRODUCTS = TableSchema.of("ReactorSideProducts", ("AgentId", DbType
 
 
 class Reactor(Facility):
-    """Reactor is a simple, general reactor based on static compositional transformations to model fuel burnup.  The user specifies a set of input fuels and corresponding burnt compositions that fuel is transformed to when it is discharged from the core.  No incremental transmutation takes place. Rather, at the end of an operational cycle, the batch being discharged from the core is instantaneously transmuted from its original fresh fuel composition into its spent fuel form.
+    """Reactor with fixed burnup: fuel comes as whole assemblies of `assem_size` kg, stays in the core
+for a cycle and, when discharged, is switched at once from its fresh recipe to its spent recipe (no
+depletion is computed).
 
-Each fuel is identified by a specific input commodity and has an associated input recipe (nuclide composition), output recipe, output commidity, and preference.  The preference identifies which input fuels are preferred when requesting.  Changes in these preferences can be specified as a function of time using the pref_change variables.  Changes in the input-output recipe compositions can also be specified as a function of time using the recipe_change variables.
+Each fuel type is one position in the fuel_* lists: the commodity it is bought on, its fresh and spent
+recipes, the commodity its spent fuel is sold on, and its request preference. Preferences and recipe
+pairs can change at given times (pref_change_*, recipe_change_*).
 
-The reactor treats fuel as individual assemblies that are never split, combined or otherwise treated in any non-discrete way.  Fuel is requested in full-or-nothing assembly sized quanta.  If real-world assembly modeling is unnecessary, parameters can be adjusted (e.g. n_assem_core, assem_size, n_assem_batch).  At the end of every cycle, a full batch is discharged from the core consisting of n_assem_batch assemblies of assem_size kg. The reactor also has a specifiable refueling time period following the end of each cycle at the end of which it will resume operation on the next cycle *if* it has enough fuel for a full core; otherwise it waits until it has enough fresh fuel assemblies.
+Assemblies are never split or merged, and each request is for exactly one assembly. A cycle runs
+`cycle_time` steps; then `n_assem_batch` assemblies go from the core to spent storage and, at least
+`refuel_time` steps later, the next cycle starts as soon as the core is full again. Beside the core it
+keeps up to `n_assem_fresh` fresh assemblies (0: orders just in time) and up to `n_assem_spent` spent
+ones; with spent storage full, the discharge waits for room. Spent fuel is offered every step.
 
-In addition to its core, the reactor has an on-hand fresh fuel inventory and a spent fuel inventory whose capacities are specified by n_assem_fresh and n_assem_spent respectively.  Each time step the reactor will attempt to acquire enough fresh fuel to fill its fresh fuel inventory (and its core if the core isn't currently full).  If the fresh fuel inventory has zero capacity, fuel will be ordered just-in-time after the end of each operational cycle before the next begins.  If the spent fuel inventory becomes full, the reactor will halt operation at the end of the next cycle until there is more room.  Each time step, the reactor will try to trade away as much of its spent fuel inventory as possible.
-
-When the reactor reaches the end of its lifetime, it will discharge all material from its core and trade away all its spent fuel as quickly as possible.  Full decommissioning will be delayed until all spent fuel is gone.  If the reactor has a full core when it is decommissioned (i.e. is mid-cycle) when the reactor is decommissioned, half (rounded up to nearest int) of its assemblies are transmuted to their respective burnt compositions."""
+Each operating step yields `power_cap` MWe and any side products. When its lifetime is over it empties
+the core, sells its spent fuel and is decommissioned once nothing is left; a core stopped mid-cycle
+first has half its assemblies (rounded up), or all with `decom_transmute_all`, turned to spent fuel."""
 
     cpp_name = "cycamore::Reactor"
     version = VERSION
@@ -55,112 +63,108 @@ When the reactor reaches the end of its lifetime, it will discharge all material
     longitude = longitude_var()
     fuel_incommods = StateVar(["std::vector", "std::string"], uitype=["oneormore", "incommodity"],
                               uilabel="Fresh Fuel Commodity List",
-                              doc="Ordered list of input commodities on which to requesting fuel.")
+                              doc="Commodities it buys fresh fuel on, one per fuel type; the other fuel_* "
+                                  "lists follow this order.")
     fuel_inrecipes = StateVar(["std::vector", "std::string"], uitype=["oneormore", "inrecipe"],
                               uilabel="Fresh Fuel Recipe List",
-                              doc="Fresh fuel recipes to request for each of the given fuel input commodities "
-                                  "(same order).")
+                              doc="Fresh-fuel recipe requested on each fuel_incommods entry (same order).")
     fuel_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Fresh Fuel Preference List",
-                          doc="The preference for each type of fresh fuel requested corresponding to each input "
-                              "commodity (same order).  If no preferences are specified, 1.0 is used for all "
-                              "fuel requests (default).")
+                          doc="Request preference of each fuel_incommods entry (same order); higher wins. "
+                              "Empty (default): 1 for all.")
     fuel_outcommods = StateVar(["std::vector", "std::string"], uitype=["oneormore", "outcommodity"],
                                uilabel="Spent Fuel Commodity List",
-                               doc="Output commodities on which to offer spent fuel originally received as each "
-                                   "particular input commodity (same order).")
+                               doc="Commodity spent fuel is offered on, per fuel_incommods entry (same "
+                                   "order): an assembly is sold by the type it was bought as.")
     fuel_outrecipes = StateVar(["std::vector", "std::string"], uitype=["oneormore", "outrecipe"],
                                uilabel="Spent Fuel Recipe List",
-                               doc="Spent fuel recipes corresponding to the given fuel input commodities (same "
-                                   "order). Fuel received via a particular input commodity is transmuted to the "
-                                   "recipe specified here after being burned during a cycle.")
+                               doc="Spent-fuel recipe per fuel_incommods entry (same order): the composition "
+                                   "an assembly of that type takes when it leaves the core.")
     recipe_change_times = StateVar(["std::vector", "int"], default=[],
-                                   uilabel="Time to Change Fresh/Spent Fuel Recipe",
-                                   doc="A time step on which to change the input-output recipe pair for a "
-                                       "requested fresh fuel.")
+                                   uilabel="Recipe Change Times",
+                                   doc="Time steps at which a fuel type's fresh/spent recipe pair changes, one "
+                                       "per change; recipe_change_commods, _in and _out line up with it.")
     recipe_change_commods = StateVar(["std::vector", "std::string"], default=[],
-                                     uilabel="Commodity for Changed Fresh/Spent Fuel Recipe",
+                                     uilabel="Recipe Change Commodities",
                                      uitype=["oneormore", "incommodity"],
-                                     doc="The input commodity indicating fresh fuel for which recipes will be "
-                                         "changed. Same order as and direct correspondence to the specified "
-                                         "recipe change times.")
-    recipe_change_in = StateVar(["std::vector", "std::string"], default=[], uilabel="New Recipe for Fresh Fuel",
+                                     doc="Per recipe change: the fuel_incommods entry whose recipes change.")
+    recipe_change_in = StateVar(["std::vector", "std::string"], default=[], uilabel="Changed Fresh Fuel Recipe",
                                 uitype=["oneormore", "inrecipe"],
-                                doc="The new input recipe to use for this recipe change. Same order as and direct "
-                                    "correspondence to the specified recipe change times.")
-    recipe_change_out = StateVar(["std::vector", "std::string"], default=[], uilabel="New Recipe for Spent Fuel",
+                                doc="Per recipe change: the fresh-fuel recipe requested from then on.")
+    recipe_change_out = StateVar(["std::vector", "std::string"], default=[], uilabel="Changed Spent Fuel Recipe",
                                  uitype=["oneormore", "outrecipe"],
-                                 doc="The new output recipe to use for this recipe change. Same order as and "
-                                     "direct correspondence to the specified recipe change times.")
+                                 doc="Per recipe change: the spent-fuel recipe from then on, also for "
+                                     "assemblies of that type already loaded.")
     # Cycamore's UI ranges for assem_size [1, 1e5], n_assem_core [1, 3], n_assem_fresh [0, 3] and
     # power_cap [0, 2000] are hints Cyclus never enforces (its own inputs use 0.1 kg assemblies and
     # 10-assembly cores), so only the physically required bounds are checked here.
     assem_size = StateVar("double", uilabel="Assembly Mass", uitype="range", units="kg", range=[0.0, 1e299],
-                          doc="Mass (kg) of a single assembly.")
-    n_assem_batch = StateVar("int", uilabel="Number of Assemblies per Batch", range=[0, 2147483647],
-                             doc="Number of assemblies that constitute a single batch.  This is the number of "
-                                 "assemblies discharged from the core fully burned each cycle.Batch size is "
-                                 "equivalent to ``n_assem_batch / n_assem_core``.")
-    n_assem_core = StateVar("int", default=3, uilabel="Number of Assemblies in Core", uitype="range",
-                            range=[0, 2147483647], doc="Number of assemblies that constitute a full core.")
+                          doc="Mass of one assembly (kg): the unit fuel is bought, loaded and discharged "
+                              "in.")
+    n_assem_batch = StateVar("int", uilabel="Assemblies per Batch", range=[0, 2147483647],
+                             doc="Assemblies taken out of the core at the end of each cycle and replaced "
+                                 "before the next; the batch fraction is n_assem_batch / n_assem_core.")
+    n_assem_core = StateVar("int", default=3, uilabel="Assemblies in Core", uitype="range",
+                            range=[0, 2147483647],
+                            doc="Assemblies in a full core; a cycle starts only with the core full.")
     n_assem_fresh = StateVar("int", default=0, uilabel="Minimum Fresh Fuel Inventory", uitype="range",
                              range=[0, 2147483647], units="assemblies",
-                             doc="Number of fresh fuel assemblies to keep on-hand if possible.")
+                             doc="Fresh assemblies it tries to keep in stock besides the core; 0 (default) "
+                                 "buys just in time for each reload.")
     n_assem_spent = StateVar("int", default=1000000000, uilabel="Maximum Spent Fuel Inventory", uitype="range",
                              range=[0, 1000000000], units="assemblies",
-                             doc="Number of spent fuel assemblies that can be stored on-site before reactor "
-                                 "operation stalls.")
+                             doc="Spent assemblies it can store; when full, the next discharge, and so the "
+                                 "next cycle, waits for room.")
     cycle_time = StateVar("int", default=18, uilabel="Cycle Length", units="time steps", range=[0, 2147483647],
-                          doc="The duration of a full operational cycle (excluding refueling time) in time "
-                              "steps.")
+                          doc="Operating time of one cycle in time steps, refuelling not included.")
     refuel_time = StateVar("int", default=1, uilabel="Refueling Outage Duration", units="time steps",
                            range=[0, 2147483647],
-                           doc="The duration of a full refueling period - the minimum time between the end of a "
-                               "cycle and the start of the next cycle.")
-    cycle_step = StateVar("int", default=0, uilabel="Time Since Start of Last Cycle", units="time steps",
+                           doc="Shortest outage between the end of a cycle and the start of the next, in "
+                               "time steps.")
+    cycle_step = StateVar("int", default=0, uilabel="Steps Into Current Cycle", units="time steps",
                           range=[0, 2147483647],
-                          doc="Number of time steps since the start of the last cycle. Only set this if you know "
-                              "what you are doing")
+                          doc="Time steps since the current cycle began; the model advances it. Give it only "
+                              "to start a reactor part way through a cycle.")
     power_cap = StateVar("double", default=0.0, uilabel="Nominal Reactor Power", uitype="range", units="MWe",
                          range=[0.0, 1e299],
-                         doc="Amount of electrical power the facility produces when operating normally.")
+                         doc="Electric power produced in every operating step (MWe); none while "
+                             "refuelling or waiting for fuel.")
     power_name = StateVar("std::string", default="power", uilabel="Power Commodity Name",
-                          doc="The name of the 'power' commodity used in conjunction with a deployment curve.")
+                          doc="Commodity name its power capacity is reported under, for institutions "
+                              "that deploy to meet a power demand curve.")
     side_products = StateVar(["std::vector", "std::string"], default=[],
-                             uilabel="Side Product from Reactor Plant",
-                             doc="Ordered vector of side product the reactor produces with power")
+                             uilabel="Side Products",
+                             doc="Names of other products it makes while operating (e.g. process heat), one "
+                                 "per entry.")
     side_product_quantity = StateVar(["std::vector", "double"], default=[],
-                                     uilabel="Quantity of Side Product from Reactor Plant",
-                                     doc="Ordered vector of the quantity of side product the reactor produces "
-                                         "with power")
+                                     uilabel="Side Product Quantities",
+                                     doc="Amount of each side_products entry (same order) made per operating "
+                                         "step.")
     hybrid_ = StateVar("bool", default=True, internal=True,
-                       doc="True if reactor is a hybrid system (produces side products)")
+                       doc="Set by the model: true when side_products are given.")
     decom_transmute_all = StateVar("bool", default=False,
-                                   uilabel="Boolean for transmutation behavior upon decommissioning.",
-                                   doc="If true, the archetype transmutes all assemblies upon decommissioning If "
-                                       "false, the archetype only transmutes half.")
-    pref_change_times = StateVar(["std::vector", "int"], default=[], uilabel="Time to Change Fresh Fuel Preference",
-                                 doc="A time step on which to change the request preference for a particular "
-                                     "fresh fuel type.")
+                                   uilabel="Transmute Whole Core at Retirement",
+                                   doc="When it retires mid-cycle: true turns every core assembly into spent "
+                                       "fuel, false (default) only half of them, rounded up.")
+    pref_change_times = StateVar(["std::vector", "int"], default=[], uilabel="Preference Change Times",
+                                 doc="Time steps at which a fuel type's request preference changes, one per "
+                                     "change; pref_change_commods and _values line up with it.")
     pref_change_commods = StateVar(["std::vector", "std::string"], default=[],
-                                   uilabel="Commodity for Changed Fresh Fuel Preference",
+                                   uilabel="Preference Change Commodities",
                                    uitype=["oneormore", "incommodity"],
-                                   doc="The input commodity for a particular fuel preference change.  Same order "
-                                       "as and direct correspondence to the specified preference change times.")
+                                   doc="Per preference change: the fuel_incommods entry it applies to.")
     pref_change_values = StateVar(["std::vector", "double"], default=[], uilabel="Changed Fresh Fuel Preference",
-                                  doc="The new/changed request preference for a particular fresh fuel. Same order "
-                                      "as and direct correspondence to the specified preference change times.")
+                                  doc="Per preference change: the new preference.")
     keep_packaging = StateVar("bool", default=True, uilabel="Keep Packaging", uitype="bool",
-                              tooltip="Whether to persist packaging throughout the reactor",
-                              doc="Boolean value about whether to keep packaging. If true, packaging will not be "
-                                  "stripped upon acceptance into the reactor. If false, package type will be "
-                                  "stripped immediately upon acceptance. Has no effect if the incoming material "
-                                  "is not packaged.")
+                              tooltip="keep packaging",
+                              doc="True (default): received fuel keeps its package type. False: it is "
+                                  "unpackaged as it arrives. No effect on unpackaged fuel.")
     fresh = Inventory(capacity="n_assem_fresh * assem_size")
     core = Inventory(capacity="n_assem_core * assem_size")
     spent = Inventory(capacity="n_assem_spent * assem_size")
-    discharged = StateVar("bool", default=False, internal=True, doc="This should NEVER be set manually")
+    discharged = StateVar("bool", default=False, internal=True,
+                          doc="Set by the model: whether this cycle's batch has left the core.")
     res_indexes = StateVar(["std::map", "int", "int"], default={}, internal=True,
-                           doc="This should NEVER be set manually")
+                           doc="Set by the model: fuel type index of each assembly it holds.")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
