@@ -92,27 +92,29 @@ def atom_to_mass_frac(atomfrac: float, c1: Composition, c2: Composition) -> floa
 
 
 class FuelFab(Facility):
-    """FuelFab takes in 2 streams of material and mixes them in ratios in order to supply material that matches some neutronics properties of reqeusted material.  It uses an equivalence type method [1] inspired by a similar approach in the COSI fuel cycle simulator.
+    """Blends fuel to order from two input streams.
 
-The FuelFab has 3 input inventories: fissile stream, filler stream, and an optional top-up inventory.  All materials received into each inventory are always combined into a single material (i.e. a single fissile material, a single filler material, etc.).  The input streams and requested fuel composition are each assigned weights based on summing:
+For each request it mixes a fissile and a filler stream (or, for targets more reactive than the
+fissile stream, the fissile and a top-up stream) so the mix has the same reactivity weight as the
+requested composition.
 
-    N * (p_i - p_U238) / (p_Pu239 - p_U238)
+A composition's weight is the sum over its nuclides of
 
-for each nuclide where:
+    N * (p - p_U238) / (p_Pu239 - p_U238),   with p = nu * sigma_f - sigma_a
 
-    - p = nu*sigma_f - sigma_a   for the nuclide
-    - p_U238 is p for pure U238
-    - p_Pu239 is p for pure Pu239
-    - N is the nuclide's atom fraction
-    - nu is the average # neutrons per fission
-    - sigma_f is the microscopic fission cross-section
-    - sigma_a is the microscopic neutron absorption cross-section
+where N is the nuclide's atom fraction, nu the neutrons per fission and sigma_f, sigma_a its one-group
+fission and absorption cross sections (PyNE's simple cross-section data, for the chosen `spectrum`).
+The mixing ratio is interpolated linearly between the two streams' weights. This is the equivalence
+method of the COSI code, after Baker and Ross [1]. Offers it cannot blend are not made.
 
-The cross sections are from the simple cross section library in PyNE. They can be set to either a thermal or fast neutron spectrum.  A linear interpolation is performed using the weights of the fissile, filler, and target streams. The interpolation is used to compute a mixing ratio of the input streams that matches the target weight.  In the event that the target weight is higher than the fissile stream weight, the FuelFab will attempt to use the top-up and fissile input streams together instead of the fissile and filler streams.  All supplied material will always have the same weight as the requested material.
+Each stream has its own inventory; whatever arrives in one is merged into a single material. The
+fissile and filler streams can be bought on several commodities, each with a preference; the top-up
+stream on one, and only when `topup_size` is above zero (the default is 0: no top-up). At most
+`throughput` kg is sold per time step, so a larger request is never met.
 
-The supplying of mixed material is constrained by available inventory quantities and a per time step throughput limit.  Requests for fuel material larger than the throughput can never be met.  Fissile inventory can be requested/received via one or more commodities.  The DRE request preference for each of these commodities can also optionally be specified. By default, the top-up inventory size is zero, and it is not used for mixing. 
-
-[1] Baker, A. R., and R. W. Ross. "Comparison of the value of plutonium and    uranium isotopes in fast reactors." Proceedings of the Conference on    Breeding. Economics, and Safety in Large Fast Power Reactors. 1963."""  # noqa: W291
+[1] Baker, A. R., and R. W. Ross, "Comparison of the value of plutonium and uranium isotopes in fast
+reactors", Proceedings of the Conference on Breeding, Economics, and Safety in Large Fast Power
+Reactors, 1963."""
 
     cpp_name = "cycamore::FuelFab"
     version = VERSION
@@ -124,50 +126,46 @@ The supplying of mixed material is constrained by available inventory quantities
     longitude = longitude_var()
     fill_commods = StateVar(["std::vector", "std::string"], uilabel="Filler Stream Commodities",
                             uitype=["oneormore", "incommodity"],
-                            doc="Ordered list of commodities on which to requesting filler stream material.")
+                            doc="Commodities it buys filler on (e.g. depleted uranium), one or more.")
     fill_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Filler Stream Preferences",
-                                 doc="Filler stream commodity request preferences for each of the given filler "
-                                     "commodities (same order). If unspecified, default is to use 1.0 for all "
-                                     "preferences.")
+                                 doc="Preference of each fill_commods entry (same order); empty: 1 for all.")
     fill_recipe = StateVar("std::string", uilabel="Filler Stream Recipe", uitype="inrecipe",
-                           doc="Name of recipe to be used in filler material stream requests.")
+                           doc="Recipe requested for filler; also its weight before any filler arrives.")
     fill_size = StateVar("double", uilabel="Filler Stream Inventory Capacity", units="kg", range=[0.0, LARGE],
-                         doc="Size of filler material stream inventory.")
+                         doc="Most filler it holds (kg).")
     fill = Inventory(capacity="fill_size")
     fiss_commods = StateVar(["std::vector", "std::string"], uilabel="Fissile Stream Commodities",
                             uitype=["oneormore", "incommodity"],
-                            doc="Ordered list of commodities on which to requesting fissile stream material.")
+                            doc="Commodities it buys fissile material on (e.g. separated plutonium), one or "
+                                "more.")
     fiss_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Fissile Stream Preferences",
-                                 doc="Fissile stream commodity request preferences for each of the given fissile "
-                                     "commodities (same order). If unspecified, default is to use 1.0 for all "
-                                     "preferences.")
+                                 doc="Preference of each fiss_commods entry (same order); empty: 1 for all.")
     fiss_recipe = StateVar("std::string", default="", uilabel="Fissile Stream Recipe", uitype="inrecipe",
-                           doc="Name for recipe to be used in fissile stream requests. Empty string results in use "
-                               "of an empty dummy recipe.")
+                           doc="Recipe requested for fissile material. Empty (default): any composition "
+                               "will do.")
     fiss_size = StateVar("double", uilabel="Fissile Stream Inventory Capacity", units="kg", range=[0.0, LARGE],
-                         doc="Size of fissile material stream inventory.")
+                         doc="Most fissile material it holds (kg).")
     fiss = Inventory(capacity="fiss_size")
     topup_commod = StateVar("std::string", default="", uilabel="Top-up Stream Commodity", uitype="incommodity",
-                            doc="Commodity on which to request material for top-up stream. This MUST be set if "
-                                "'topup_size > 0'.")
+                            doc="Commodity it buys top-up material on; needed when topup_size is above 0.")
     topup_pref = StateVar("double", default=1.0, uilabel="Top-up Stream Preference",
-                          doc="Top-up material stream request preference.")
+                          doc="Request preference for top-up material.")
     topup_recipe = StateVar("std::string", default="", uilabel="Top-up Stream Recipe", uitype="inrecipe",
-                            doc="Name of recipe to be used in top-up material stream requests. This MUST be set "
-                                "if 'topup_size > 0'.")
+                            doc="Recipe requested for top-up material; needed when topup_size is above 0.")
     topup_size = StateVar("double", default=0.0, uilabel="Top-up Stream Inventory Capacity", units="kg",
-                          range=[0.0, LARGE], doc="Size of top-up material stream inventory.")
+                          range=[0.0, LARGE],
+                          doc="Most top-up material it holds (kg); 0 (default) turns the top-up stream off.")
     topup = Inventory(capacity="topup_size")
     outcommod = StateVar("std::string", uilabel="Output Commodity", uitype="outcommodity",
-                         doc="Commodity on which to offer/supply mixed fuel material.")
+                         doc="Commodity it sells the blended fuel on.")
     throughput = StateVar("double", default=LARGE, uilabel="Maximum Throughput", units="kg", uitype="range",
                           range=[0.0, LARGE],
-                          doc="Maximum number of kg of fuel material that can be supplied per time step.")
+                          doc="Most fuel it sells per time step (kg); a bigger request is never met. "
+                              "Default: no limit.")
     spectrum = StateVar("std::string", uilabel="Spectrum type", uitype="combobox",
                         categorical=["fission_spectrum_ave", "thermal"],
-                        doc="The type of cross-sections to use for composition property calculation. Use "
-                            "'fission_spectrum_ave' for fast reactor compositions or 'thermal' for thermal "
-                            "reactors.")
+                        doc="Cross-section set for the reactivity weights: 'fission_spectrum_ave' for fast "
+                            "reactor fuel, 'thermal' for thermal reactor fuel.")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

@@ -32,9 +32,10 @@ REACTOR_SIDE_PRODUCTS = TableSchema.of("ReactorSideProducts", ("AgentId", DbType
 
 
 class Reactor(Facility):
-    """Reactor with fixed burnup: fuel comes as whole assemblies of `assem_size` kg, stays in the core
-for a cycle and, when discharged, is switched at once from its fresh recipe to its spent recipe (no
-depletion is computed).
+    """Reactor with fixed burnup, recipe to recipe.
+
+Fuel comes as whole assemblies of `assem_size` kg, stays in the core for a cycle and, when
+discharged, is switched at once from its fresh recipe to its spent recipe (no depletion is computed).
 
 Each fuel type is one position in the fuel_* lists: the commodity it is bought on, its fresh and spent
 recipes, the commodity its spent fuel is sold on, and its request preference. Preferences and recipe
