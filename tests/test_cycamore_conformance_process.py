@@ -20,12 +20,9 @@ from flowsummary import compare, summarize
 from cycsrv.archetypes.cycamore import ARCHETYPES
 
 PROCESS = ("Reactor", "Enrichment", "Separations", "FuelFab")
-#: Inputs run by coin-or in Cyclus whose rows we do not reproduce with the greedy solver, and why.
-NOT_EXACT = {
-    # CBC puts all three enrichment tails objects (one per enrichment) on one 720 t trade at t=1; a
-    # greedy match is bounded by each bid's own quantity, giving three 240 t trades.
-    "cycamore__input__recycle": "Transactions",
-}
+#: Inputs whose rows we do not reproduce, and why. (recycle.xml, solved by coin-or, used to be one:
+#: the optimiser in kernel.solvers now gives CBC's single 720 t tails trade at t=1.)
+NOT_EXACT: dict[str, str] = {}
 
 
 def _process_inputs() -> list[str]:
