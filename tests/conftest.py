@@ -46,3 +46,21 @@ def run_input(tmp_path, monkeypatch):
         return out
 
     return run
+
+
+def _pong_only_while_open() -> None:
+    """trio-websocket <= 0.12.2 answers a ping that arrives after its client started closing,
+    which wsproto refuses (LocalProtocolError in the client's reader task; trio-websocket issue
+    #184, fix proposed in PR #198). The server paces per-step streams with pings, so the test
+    clients get that fix here; the server side is unaffected (it only sends pings)."""
+    import trio_websocket._impl as impl
+    from wsproto.connection import ConnectionState
+
+    async def handle_ping(self, event) -> None:
+        if self._wsproto.state == ConnectionState.OPEN:
+            await self._send(event.response())
+
+    impl.WebSocketConnection._handle_ping_event = handle_ping
+
+
+_pong_only_while_open()

@@ -63,3 +63,22 @@ async def wait_finished(ws: WebSocketConnection, within: float = 30) -> None:
 async def count_rows(ws: WebSocketConnection, table: str) -> int:
     msg = await request(ws, "table_data", {"table": table, "orient": "values"})
     return len(msg["data"]) if isinstance(msg["data"], list) else 0
+
+
+def network_input(path: Path, steps: int, pairs: int = 2) -> Path:
+    """`pairs` agents Sources each shipping 1 kg a step to its own Sink, for `steps` steps."""
+    facs = "".join(
+        f"<facility><name>src{i}</name><config><Source><commod>u{i}</commod><recipe_name>r</recipe_name>"
+        f"<capacity>1</capacity></Source></config></facility>"
+        f"<facility><name>snk{i}</name><config><Sink><in_commods><val>u{i}</val></in_commods>"
+        f"<capacity>1</capacity></Sink></config></facility>" for i in range(pairs))
+    entries = "".join(f"<entry><prototype>{k}{i}</prototype><number>1</number></entry>"
+                      for i in range(pairs) for k in ("src", "snk"))
+    libs = "".join(f"<spec><lib>agents</lib><name>{n}</name></spec>" for n in ("Source", "Sink", "NullRegion", "NullInst"))
+    path.write_text(
+        f"<simulation><control><duration>{steps}</duration><startmonth>1</startmonth><startyear>2000</startyear>"
+        f"</control><archetypes>{libs}</archetypes>{facs}<region><name>R</name><config><NullRegion/></config>"
+        f"<institution><name>I</name><initialfacilitylist>{entries}</initialfacilitylist><config><NullInst/>"
+        "</config></institution></region><recipe><name>r</name><basis>mass</basis><nuclide><id>U235</id>"
+        "<comp>1</comp></nuclide></recipe></simulation>")
+    return path

@@ -4,14 +4,17 @@ slow clients and bad messages."""
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import logging
 import sqlite3
+import time
 import uuid
 
 import pandas as pd
 import pytest
 import trio
-from server_helpers import count_rows, options, receive, request, send, start, wait_finished
+from server_helpers import count_rows, network_input, options, receive, request, send, start, wait_finished
 from trio_websocket import ConnectionClosed, HandshakeError, open_websocket
 
 from cycsrv.server.app import serve
@@ -176,6 +179,76 @@ async def test_client_that_stops_reading_is_closed_with_1013_and_others_carry_on
         await send(ws, "shutdown", {"when": "now"})
 
 
+STREAM = "table_data table=Transactions orient=values"
+
+
+def last_step(db_path) -> int:
+    """The last time step the simulation has committed to its SQLite output."""
+    for _ in range(500):
+        try:
+            with sqlite3.connect(db_path) as db:
+                return db.execute("SELECT MAX(Time) FROM Transactions").fetchone()[0] or 0
+        except sqlite3.OperationalError:  # locked while the loader writes, or no table yet
+            time.sleep(0.01)
+    raise AssertionError(f"cannot read {db_path}")
+
+
+async def test_a_client_reading_every_half_second_keeps_its_stream_and_gets_its_replies(nursery, tmp_path):
+    xml = network_input(tmp_path / "long.xml", 100000)
+    port = await start(nursery, options(tmp_path, input=xml, initial="load", heartbeat=60, repeating=STREAM))
+    async with open_websocket(HOST, port, "/", use_ssl=False, max_message_size=BIG) as ws:
+        await receive(ws, "loaded")
+        reads: list[tuple[str, object, int]] = []  # (event, data, last committed step right after)
+        with trio.fail_after(40):
+            while len(reads) < 14 or sum(e in ("echo", "table_names") for e, _, _ in reads) < 4:
+                await trio.sleep(0.5)  # a page that takes half a second to draw each message
+                msg = json.loads(await ws.get_message())
+                reads.append((msg["event"], msg["data"], last_step(tmp_path / "out.sqlite")))
+                if len(reads) in (3, 8):
+                    await send(ws, "echo", {"s": f"after read {len(reads)}"})
+                    await send(ws, "table_names_request")
+        assert ws.closed is None  # still connected after 7+ s of slow reading
+        events = [e for e, _, _ in reads]
+        replies = [(e, d) for e, d, _ in reads if e in ("echo", "table_names")]
+        assert [e for e, _ in replies] == ["echo", "table_names", "echo", "table_names"]
+        assert [d for e, d in replies if e == "echo"] == ["after read 3", "after read 8"]
+        assert all("Transactions" in d for e, d in replies if e == "table_names")
+        tables = [(i, max(row[6] for row in d)) for i, (e, d, _) in enumerate(reads) if e == "table_data"]
+        assert len(tables) >= 8 and events.count("error") == 0
+        # each table is the newest there was once the client had taken the one before it: it
+        # was sent when that one reached the client's queue, right after the read before it
+        for (prev, _), (_, t) in itertools.pairwise(tables):
+            if prev >= 1:
+                assert t >= reads[prev - 1][2] - 1, (reads[prev - 1][2], t)
+        times = [t for _, t in tables]
+        assert times == sorted(times) and times[-1] - times[0] > 5 * len(times)  # not every step: the newest
+        await send(ws, "shutdown", {"when": "now"})
+
+
+async def test_a_client_that_stops_reading_is_dropped_and_the_simulation_goes_on(nursery, tmp_path, caplog):
+    xml = network_input(tmp_path / "long.xml", 100000)
+    port = await start(nursery, options(tmp_path, input=xml, initial="load", repeating=STREAM, client_timeout=1))
+    async with open_websocket(HOST, port, "/", use_ssl=False, max_message_size=BIG) as stopped:
+        with trio.fail_after(20):
+            await receive(stopped, "loaded")
+            first = last_step(tmp_path / "out.sqlite")
+            for _ in range(150):  # `stopped` reads nothing meanwhile
+                if "read nothing for 1 s" in caplog.text:
+                    break
+                await trio.sleep(0.1)
+            assert last_step(tmp_path / "out.sqlite") > first + 50  # the run went on meanwhile
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await stopped.get_message()
+        assert closed.value.reason.code == 1013 and "read nothing" in closed.value.reason.reason
+    async with open_websocket(HOST, port, "/", use_ssl=False, max_message_size=BIG) as probe:
+        assert (await request(probe, "echo", {"s": "still here"}))["data"] == "still here"
+        later = last_step(tmp_path / "out.sqlite")
+        await trio.sleep(0.3)
+        assert last_step(tmp_path / "out.sqlite") > later
+        await send(probe, "shutdown", {"when": "now"})
+
+
 @pytest.mark.parametrize("message, expected", [
     ("not json", "not valid JSON"),
     ("[1, 2]", "JSON object"),
@@ -230,7 +303,8 @@ class Faulty(Facility):
 '''
 
 
-async def test_failing_simulation_reports_an_error_and_the_server_stays_up(nursery, tmp_path):
+async def test_failing_simulation_reports_an_error_and_the_server_stays_up(nursery, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, "cycsrv.server")
     (tmp_path / "cycsrv_test_faulty.py").write_text(FAILING_ARCHETYPE)
     xml = tmp_path / "faulty.xml"
     xml.write_text(
@@ -250,6 +324,11 @@ async def test_failing_simulation_reports_an_error_and_the_server_stays_up(nurse
         assert "simulation failed at time step 2" in err["data"]["message"]
         assert "faulty facility broke" in err["data"]["message"]
         assert (await request(ws, "echo", {"s": "alive"}))["data"] == "alive"
+        # the operator's log: one ERROR line with the message; the traceback only at debug level
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "faulty facility broke" in errors[0].getMessage()
+        assert errors[0].exc_info is None
+        assert any(r.exc_info for r in caplog.records if r.levelname == "DEBUG")
         finish = await request(ws, "table_data", {"table": "Finish", "orient": "records"})
         assert finish["data"][0]["EarlyTerm"] == 1
         await send(ws, "shutdown", {"when": "now"})

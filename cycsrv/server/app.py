@@ -137,8 +137,10 @@ async def run_simulation(state: ServerState) -> None:
     except trio.Cancelled:
         raise
     except Exception as exc:
-        log.exception("simulation failed at time step %d", sim.time + 1)
         state.sim_error = f"simulation failed at time step {sim.time + 1}: {exc}"
+        # one line for the operator; the traceback is for whoever debugs the archetype
+        log.error("%s", state.sim_error)
+        log.debug("traceback of the failed simulation", exc_info=True)
         state.broadcast(events.error(state.sim_error, None, "load"))
     finally:
         with trio.CancelScope(shield=True):
@@ -262,8 +264,11 @@ async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | N
         async with trio.open_nursery() as nursery:
             client.scope = nursery.cancel_scope
             nursery.start_soon(_write, client, nursery.cancel_scope)
+            nursery.start_soon(_watch_reads, client, state.options.client_timeout)
             await _read(state, client)
-            if client.limiter is not None and client.limiter.exhausted:
+            if client.too_slow is not None:
+                pass  # drop_slow set the deadline: the frame being sent gets its grace period
+            elif client.limiter is not None and client.limiter.exhausted:
                 # let the writer send what is queued (the errors that say why), briefly
                 client.outbox.close()
                 nursery.cancel_scope.deadline = min(nursery.cancel_scope.deadline,
@@ -275,8 +280,8 @@ async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | N
     finally:
         state.drop_client(client)
         with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
-            if client.overflowed:
-                await _close(client, CLOSE_TRY_AGAIN_LATER, "client too slow: send buffer full")
+            if client.too_slow is not None:
+                await _close(client, CLOSE_TRY_AGAIN_LATER, f"client too slow: {client.too_slow}")
             elif client.limiter is not None and client.limiter.exhausted:
                 await _close(client, CLOSE_POLICY_VIOLATION, "rate limit exceeded")
             else:
@@ -285,14 +290,34 @@ async def handle_connection(state: ServerState, on_handshake: HandshakeCheck | N
 
 
 async def _write(client: Client, scope: trio.CancelScope) -> None:
+    outbox = client.outbox
     try:
-        async with client.inbox:
-            async for message in client.inbox:
-                # only a client that stopped reading is ever cancelled mid-frame (state.Client)
-                await client.ws.send_message(message)
+        while True:
+            try:
+                message, paced = await outbox.get()
+            except trio.EndOfChannel:
+                break
+            outbox.sending_since = trio.current_time()
+            # only a client that stopped reading is ever cancelled mid-frame (Client.drop_slow)
+            await client.ws.send_message(message)
+            if paced:
+                # the pong comes once the client has read up to here; until then newer
+                # per-step broadcasts replace older ones in the outbox, not in socket buffers
+                await client.ws.ping()
+            outbox.sending_since = None
     except ConnectionClosed:
         pass
     scope.cancel()
+
+
+async def _watch_reads(client: Client, patience: float) -> None:
+    """Drop a client that has taken nothing for `patience` seconds while a message waited."""
+    while True:
+        await trio.sleep(max(patience / 4, 0.05))
+        since = client.outbox.sending_since
+        if since is not None and trio.current_time() - since >= patience:
+            client.drop_slow(f"read nothing for {patience:g} s")
+            return
 
 
 async def _read(state: ServerState, client: Client) -> None:
@@ -330,7 +355,7 @@ async def send_heartbeats(state: ServerState) -> None:
     period = state.options.heartbeat
     message = events.heartbeat(period)
     while True:
-        state.broadcast(message)
+        state.broadcast(message, "heartbeat")
         await trio.sleep(period)
 
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 import itertools
 import logging
 import ssl
+from collections.abc import Hashable
 from typing import Any
 
 import attrs
+import orjson
 import trio
 from trio_websocket import WebSocketConnection
 
 from cycsrv.kernel.simulation import Simulation
 from cycsrv.server.events import Request
+from cycsrv.server.outbox import Outbox
 from cycsrv.server.security import AccessPolicy, RateLimiter
 from cycsrv.store.memory import MemoryBackend
 from cycsrv.store.sqlite import SqliteBackend
 
 log = logging.getLogger("cycsrv.server")
 
-#: Seconds a client whose outbox overflowed has to take the frame being sent to it.
+#: Seconds a client being dropped as too slow has to take the frame being sent to it.
 SLOW_CLIENT_GRACE = 1.0
 
 
@@ -35,7 +38,10 @@ class ServeOptions:
     initial_actions: tuple[Request, ...] = ()
     heartbeat: float = 5.0
     max_message_size: int = 1 << 20
+    #: unsent replies a client may have before it is dropped (1013)
     client_buffer: int = 256
+    #: seconds a client may take nothing while a message waits for it before it is dropped
+    client_timeout: float = 30.0
     action_queue: int = 1024
     http_port: int | None = None
     #: who may connect (token, origins); everyone on the bound address by default
@@ -50,33 +56,33 @@ class ServeOptions:
 
 @attrs.define(eq=False)
 class Client:
-    """One websocket connection and its bounded outbox (drained by its own writer task)."""
+    """One websocket connection and its outbox (drained by its own writer task)."""
 
     id: int
     ws: WebSocketConnection
-    outbox: trio.MemorySendChannel[str]
-    inbox: trio.MemoryReceiveChannel[str]
-    overflowed: bool = False
+    outbox: Outbox
+    #: why the server is dropping this client (1013), once it is
+    too_slow: str | None = None
     #: cancel scope of the connection's tasks, set by the connection handler
     scope: trio.CancelScope | None = None
     limiter: RateLimiter | None = None
 
-    def send_nowait(self, message: str) -> None:
-        """Queue a message; a client whose outbox is full is marked for disconnection."""
-        if self.overflowed:
+    def send_nowait(self, message: str, key: Hashable | None = None, *, paced: bool = False) -> None:
+        """Queue a reply (`key` None) or a broadcast that replaces the unsent one with the same
+        key (`Outbox`); a client with too many unsent replies is disconnected."""
+        if not self.outbox.put_nowait(message, key, paced=paced):
+            self.drop_slow(f"more than {self.outbox.limit} replies unsent")
+
+    def drop_slow(self, reason: str) -> None:
+        """Stop queueing and close with 1013 once the frame being sent is through (or, if the
+        client takes nothing within `SLOW_CLIENT_GRACE`, drop the connection)."""
+        if self.too_slow is not None:
             return
-        try:
-            self.outbox.send_nowait(message)
-        except trio.WouldBlock:
-            # stop taking messages; the writer gets a grace period to finish the frame it is
-            # sending, then the connection is closed (1013) or, if still stuck, dropped
-            self.overflowed = True
-            self.outbox.close()
-            if self.scope is not None:
-                self.scope.deadline = min(self.scope.deadline, trio.current_time() + SLOW_CLIENT_GRACE)
-            log.warning("client %d cannot keep up; disconnecting it", self.id)
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            pass
+        self.too_slow = reason
+        self.outbox.close(discard=True)
+        if self.scope is not None:
+            self.scope.deadline = min(self.scope.deadline, trio.current_time() + SLOW_CLIENT_GRACE)
+        log.warning("client %d cannot keep up (%s); disconnecting it", self.id, reason)
 
 
 @attrs.frozen
@@ -114,8 +120,7 @@ class ServerState:
     _ids: Any = attrs.field(factory=lambda: itertools.count(1))
 
     def new_client(self, ws: WebSocketConnection) -> Client:
-        send, receive = trio.open_memory_channel[str](self.options.client_buffer)
-        client = Client(next(self._ids), ws, send, receive)
+        client = Client(next(self._ids), ws, Outbox(self.options.client_buffer))
         if self.options.rate_limit > 0:
             burst = self.options.rate_burst or max(1, int(self.options.rate_limit))
             client.limiter = RateLimiter(self.options.rate_limit, burst)
@@ -126,15 +131,18 @@ class ServerState:
         self.clients.pop(client.id, None)
         client.outbox.close()
 
-    def broadcast(self, message: str) -> None:
-        """Send to every connected client (heartbeats, repeating and initial actions)."""
+    def broadcast(self, message: str, key: Hashable | None = None, *, paced: bool = False) -> None:
+        """Send to every connected client; with a `key`, a newer message of that key replaces
+        one a client has not yet been sent (heartbeats, repeating and initial actions)."""
         for client in list(self.clients.values()):
-            client.send_nowait(message)
+            client.send_nowait(message, key, paced=paced)
 
     def reply(self, action: Action, message: str) -> None:
-        """Send to the client that asked, or to everyone for CLI and per-step actions."""
+        """Send to the client that asked, or to everyone for CLI and per-step actions (one
+        stream per request: the same event with the same params)."""
         if action.client is None:
-            self.broadcast(message)
+            key = (action.request.event, orjson.dumps(action.request.raw_params, option=orjson.OPT_SORT_KEYS))
+            self.broadcast(message, key, paced=action.done is not None)  # `done`: a per-step action
         else:
             action.client.send_nowait(message)
 
