@@ -36,13 +36,18 @@ ENRICHMENTS = TableSchema.of("Enrichments", ("AgentId", DbType.INT), ("Time", Db
 
 
 class Enrichment(Facility):
-    """The Enrichment facility is a simple agent that enriches natural uranium in a Cyclus simulation. It does not explicitly compute the physical enrichment process, rather it calculates the SWU required to convert a source uranium recipe (i.e. natural uranium) into a requested enriched recipe (i.e. 4% enriched uranium), given the natural uranium inventory constraint and its SWU capacity constraint.
+    """Enriches uranium to any requested assay, limited by its separative work and its feed.
 
-The Enrichment facility requests an input commodity and associated recipe whose quantity is its remaining inventory capacity.  All facilities trading the same input commodity (even with different recipes) will offer materials for trade.  The Enrichment facility accepts any input materials with enrichments less than its tails assay, as long as some U235 is present, and preference increases with U235 content.  If no U235 is present in the offered material, the trade preference is set to -1 and the material is not accepted.  Any material components other than U235 and U238 are sent directly to the tails buffer.
+The cascade itself is not modelled: for each product it works out the SWU and the feed needed
+between the feed assay and `tails_assay`. Every time step it asks for `feed_commod` (of
+`feed_recipe`) to fill its free feed space; with `order_prefs`, richer offers (by U235 mass fraction)
+are preferred and offers without U235 are refused.
 
-The Enrichment facility will bid on any request for its output commodity up to the maximum allowed enrichment (if not specified, default is 100%) It bids on either the request quantity, or the maximum quanity allowed by its SWU constraint or natural uranium inventory, whichever is lower. If multiple output commodities with different enrichment levels are requested and the facility does not have the SWU or quantity capacity to meet all requests, the requests are fully, then partially filled in unspecified but repeatable order. A request for the product commodity without an associated requested enriched recipe will not be fulfilled.
-
-Accumulated tails inventory is offered for trading as a specifiable output commodity."""
+It bids on every request for `product_commod` whose target holds U238 and has an assay above
+`tails_assay` and at most `max_enrich`; the offer is U235 and U238 only, at the requested assay.
+What it ships in one step is capped by `swu_capacity` and by the feed on hand; when both cannot
+cover every request, the requests are filled, whole then in part, in a fixed order. All feed not in
+the product, other nuclides included, becomes tails, kept per enrichment and sold on `tails_commod`."""
 
     cpp_name = "cycamore::Enrichment"
     version = VERSION
@@ -53,35 +58,36 @@ Accumulated tails inventory is offered for trading as a specifiable output commo
     latitude = latitude_var()
     longitude = longitude_var()
     feed_commod = StateVar("std::string", tooltip="feed commodity", uilabel="Feed Commodity",
-                           uitype="incommodity", doc="feed commodity that the enrichment facility accepts")
+                           uitype="incommodity", doc="Commodity it buys feed on (e.g. natural uranium).")
     feed_recipe = StateVar("std::string", tooltip="feed recipe", uilabel="Feed Recipe", uitype="inrecipe",
-                           doc="recipe for enrichment facility feed commodity")
+                           doc="Recipe of the requested feed, and of initial_feed.")
     product_commod = StateVar("std::string", tooltip="product commodity", uilabel="Product Commodity",
                               uitype="outcommodity",
-                              doc="product commodity that the enrichment facility generates")
+                              doc="Commodity it sells enriched uranium on.")
     tails_commod = StateVar("std::string", tooltip="tails commodity", uilabel="Tails Commodity",
-                            uitype="outcommodity", doc="tails commodity supplied by enrichment facility")
+                            uitype="outcommodity", doc="Commodity it sells tails on.")
     # Cycamore's UI range is [0, 0.003]; Cyclus does not enforce it and any assay below 1 works.
     tails_assay = StateVar("double", default=0.003, tooltip="tails assay", uilabel="Tails Assay", uitype="range",
-                           range=[0.0, 1.0], doc="tails assay from the enrichment process")
-    initial_feed = StateVar("double", default=0.0, tooltip="initial uranium reserves (kg)",
+                           range=[0.0, 1.0],
+                           doc="U235 fraction left in the tails, 0 to 1 (default 0.003); requests for product "
+                               "at or below it get no bid.")
+    initial_feed = StateVar("double", default=0.0, tooltip="starting feed (kg)",
                             uilabel="Initial Feed Inventory", range=[0.0, LARGE],
-                            doc="amount of natural uranium stored at the enrichment facility at the beginning of "
-                                "the simulation (kg)")
-    max_feed_inventory = StateVar("double", default=LARGE, tooltip="max inventory of feed material (kg)",
+                            doc="Feed of feed_recipe it already holds when it is built (kg); default none.")
+    max_feed_inventory = StateVar("double", default=LARGE, tooltip="feed storage limit (kg)",
                                   uilabel="Maximum Feed Inventory", uitype="range", range=[0.0, LARGE],
-                                  doc="maximum total inventory of natural uranium in the enrichment facility "
-                                      "(kg)")
-    max_enrich = StateVar("double", default=1.0, tooltip="maximum allowed enrichment fraction",
+                                  doc="Most feed it holds (kg). Default: no limit.")
+    max_enrich = StateVar("double", default=1.0, tooltip="highest product assay",
                           uilabel="Maximum Allowed Enrichment", uitype="range", range=[0.0, 1.0],
-                          doc="maximum allowed weight fraction of U235 in product")
-    order_prefs = StateVar("bool", default=True, userlevel=10, tooltip="Rank Material Requests by U235 Content",
-                           uilabel="Prefer feed with higher U235 content",
-                           doc="turn on preference ordering for input material so that EF chooses higher U235 "
-                               "content first")
-    swu_capacity = StateVar("double", default=LARGE, tooltip="SWU capacity (kgSWU/timestep)",
+                          doc="Highest U235 mass fraction it makes, 0 to 1 (default 1, no limit); richer "
+                              "requests get no bid.")
+    order_prefs = StateVar("bool", default=True, userlevel=10, tooltip="rank feed by U235",
+                           uilabel="Rank Feed by U235",
+                           doc="True (default): feed offers are ranked by U235 content, richest first, and "
+                               "offers without U235 are refused. False: the offers' own preferences stand.")
+    swu_capacity = StateVar("double", default=LARGE, tooltip="SWU per step (kg SWU)",
                             uilabel="SWU Capacity", uitype="range", range=[0.0, LARGE],
-                            doc="separative work unit (SWU) capacity of enrichment facility (kgSWU/timestep) ")
+                            doc="Separative work it can do per time step (kg SWU). Default: no limit.")
     inventory = Inventory(capacity="max_feed_inventory")
     tails = Inventory()
 

@@ -46,11 +46,17 @@ def separate(ctx, effs: dict[int, float], mat: Material) -> Material:  # type: i
 
 
 class Separations(Facility):
-    """Separations processes feed material into one or more streams containing specific elements and/or nuclides.  It uses mass-based efficiencies.
+    """Splits feed into streams of chosen elements and nuclides, by mass.
 
-User defined separations streams are specified as groups of component-efficiency pairs where 'component' means either a particular element or a particular nuclide.  Each component's paired efficiency represents the mass fraction of that component in the feed that is separated into that stream.  The efficiencies of a particular component across all streams must sum up to less than or equal to one.  If less than one, the remainining material is sent to a waste inventory and (potentially) traded away from there.
+Each output stream is a commodity with a storage limit and a list of components, an element (U, Pu,
+...) or a single nuclide, each with an efficiency: the mass fraction of that component in the feed
+that goes to the stream. A nuclide listed itself uses its own efficiency, otherwise its element's.
+For any one component the efficiencies over all streams may add up to at most 1; what no stream
+takes goes to the leftover stream, which is sold on `leftover_commod`.
 
-The facility receives material into a feed inventory that it processes with a specified throughput each time step.  Each output stream has a corresponding output inventory size/limit.  If the facility is unable to reduce its stocks by trading and hits this limit for any of its output streams, further processing/separations of feed material will halt until room is again available in the output streams."""
+Feed is bought into its own inventory and up to `throughput` kg is processed per time step. When a
+stream's storage cannot take its share, only the part that fits everywhere is processed and the rest
+of the feed waits for the next step."""
 
     cpp_name = "cycamore::Separations"
     version = VERSION
@@ -62,43 +68,37 @@ The facility receives material into a feed inventory that it processes with a sp
     longitude = longitude_var()
     feed_commods = StateVar(["std::vector", "std::string"], uilabel="Feed Commodity List",
                             uitype=["oneormore", "incommodity"],
-                            doc="Ordered list of commodities on which to request feed material to separate. Order "
-                                "only matters for matching up with feed commodity preferences if specified.")
+                            doc="Commodities it buys feed on, one or more; the order pairs them with "
+                                "feed_commod_prefs.")
     feed_commod_prefs = StateVar(["std::vector", "double"], default=[], uilabel="Feed Commodity Preference List",
-                                 doc="Feed commodity request preferences for each of the given feed commodities "
-                                     "(same order). If unspecified, default is to use 1.0 for all preferences.")
+                                 doc="Preference of each feed_commods entry (same order); higher wins. Empty: "
+                                     "1 for all.")
     feed_recipe = StateVar("std::string", default="", uilabel="Feed Commodity Recipe List", uitype="inrecipe",
-                           doc="Name for recipe to be used in feed requests. Empty string results in use of a "
-                               "dummy recipe.")
+                           doc="Recipe of the requested feed. Empty (default): any composition will do.")
     feedbuf_size = StateVar("double", uilabel="Maximum Feed Inventory", units="kg", range=[0.0, LARGE],
-                            doc="Maximum amount of feed material to keep on hand.")
+                            doc="Most unprocessed feed it holds (kg).")
     feed = Inventory(capacity="feedbuf_size")
     throughput = StateVar("double", default=LARGE, uilabel="Maximum Separations Throughput", uitype="range",
                           range=[0.0, LARGE], units="kg/(time step)",
-                          doc="Maximum quantity of feed material that can be processed per time step.")
+                          doc="Most feed it processes in one time step (kg). Default: no limit.")
     leftover_commod = StateVar("std::string", default="default-waste-stream", uitype="outcommodity",
                                uilabel="Leftover Commodity",
-                               doc="Commodity on which to trade the leftover separated material stream. This MUST "
-                                   "NOT be the same as any commodity used to define the other separations "
-                                   "streams.")
+                               doc="Commodity it sells the leftover on (what no stream takes); it must differ "
+                                   "from every stream's commodity.")
     leftoverbuf_size = StateVar("double", default=LARGE, uilabel="Maximum Leftover Inventory", uitype="range",
                                 range=[0.0, LARGE], units="kg",
-                                doc="Maximum amount of leftover separated material (not included in any other "
-                                    "stream) that can be stored. If full, the facility halts operation until "
-                                    "space becomes available.")
+                                doc="Most leftover material it holds (kg). Default: no limit.")
     leftover = Inventory(capacity="leftoverbuf_size")
     streams_ = StateVar(
         ["std::map", "std::string", ["std::pair", "double", ["std::map", "int", "double"]]],
         alias=["streams", "commod", ["info", "buf_size", ["efficiencies", "comp", "eff"]]],
         uitype=["oneormore", "outcommodity", ["pair", "double", ["oneormore", "nuclide", "double"]]],
         uilabel="Separations Streams and Efficiencies",
-        doc="Output streams for separations. Each stream must have a unique name identifying the commodity on  "
-            "which its material is traded, a max buffer capacity in kg (neg values indicate infinite size), and a "
-            "set of component efficiencies. 'comp' is a component to be separated into the stream (e.g. U, Pu, "
-            "etc.) and 'eff' is the mass fraction of the component that is separated from the feed into this "
-            "output stream. If any stream buffer is full, the facility halts operation until space becomes "
-            "available. The sum total of all component efficiencies across streams must be less than or equal "
-            "to 1 (e.g. sum of U efficiencies for all streams must be <= 1).")
+        doc="The output streams, keyed by the commodity each is sold on. Per stream: buf_size, the most it "
+            "stores in kg (negative: no limit), and efficiencies, pairs of comp (an element such as U or Pu, or "
+            "a nuclide) and eff (the mass fraction of that component in the feed sent to this stream, 0 to 1). "
+            "Over all streams the effs of one component may add up to at most 1. When a stream is full, "
+            "processing shrinks to what fits.")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
