@@ -21,7 +21,7 @@ ROOT = Path(cycsrv.__file__).parent
 #: imports it, and by the cycle test.
 KERNEL_LAYERS: list[set[str]] = [
     {"nucname", "random", "symbolic", "tables", "statevar", "recorder"},
-    {"nucdata", "infile", "snapshot"},
+    {"nucdata", "decay", "infile", "snapshot"},
     {"config"},
     {"resources"},
     {"resbuf", "packaging"},
@@ -156,7 +156,7 @@ def test_kernel_reads_bottom_up(graph):
 def test_resources_need_nothing_above_them_even_for_type_hints():
     typed = import_graph(ROOT, typing=True)
     kernel = {m for m in typed["cycsrv.kernel.resources"] if m.startswith("cycsrv.kernel.")}
-    assert kernel <= {"cycsrv.kernel.tables", "cycsrv.kernel.nucdata", "cycsrv.kernel.recorder"}
+    assert kernel <= {"cycsrv.kernel.tables", "cycsrv.kernel.nucdata", "cycsrv.kernel.decay", "cycsrv.kernel.recorder"}
 
 
 def test_kernel_and_store_import_nothing_from_the_front_ends(graph):

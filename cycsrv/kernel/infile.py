@@ -46,16 +46,20 @@ __all__ = [
     "TransportUnitSpec",
     "element_text",
     "error_at",
+    "input_as_xml",
     "load_input",
     "location_of",
     "parse_double",
     "parse_int",
     "parse_kernel_bool",
+    "python_simulation",
 ]
 
 #: Seconds per time step when `<dt>` is absent: cyclusYear / 12, what Cyclus records.
 DEFAULT_DT = 2_629_850
 DEFAULT_SEED = 20_160_212
+#: `<control><decay>` values, as Cyclus documents them (Cyclus's default is "manual").
+DECAY_MODES = ("never", "manual", "lazy")
 DBL_MAX = sys.float_info.max
 INT_MAX = 2**31 - 1
 
@@ -397,8 +401,21 @@ def _read_document(path: str) -> Any:
 _PYTHON_NAMES = ("simulation", "SIMULATION", "Simulation")  # the names Cyclus looks for, in order
 
 
+def input_as_xml(path: str) -> str:
+    """The input file at `path` (XML, JSON or Python) as the XML cycsrv reads, includes left as written."""
+    return etree.tostring(_read_document(path), encoding="unicode") + "\n"
+
+
 def _python_to_xml(path: str, data: bytes) -> bytes:
-    """A Cyclus Python input file's simulation as XML, read without running the file.
+    """A Cyclus Python input file's simulation as XML (see `python_simulation`)."""
+    value = python_simulation(path, data)
+    if isinstance(value, (str, bytes)):
+        return _json_to_xml(path, value.encode() if isinstance(value, str) else value)
+    return _document_to_xml(path, value, "a Python input's SIMULATION")
+
+
+def python_simulation(path: str, data: bytes) -> Any:
+    """A Cyclus Python input file's simulation, read without running the file.
 
     Cyclus runs the file and takes its ``simulation``/``SIMULATION``/``Simulation`` variable: a
     dict in the JSON form, or JSON text. Here the last top-level assignment of that name must be
@@ -423,9 +440,9 @@ def _python_to_xml(path: str, data: bytes) -> bytes:
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         raise InputError(path, node.lineno, f"{name} must be a literal dict or JSON string: cycsrv reads "
                          "Python inputs without running them") from None
-    if isinstance(value, (str, bytes)):
-        return _json_to_xml(path, value.encode() if isinstance(value, str) else value)
-    return _document_to_xml(path, value, f"a Python input's {name}")
+    if not isinstance(value, (str, bytes, dict)):
+        raise InputError(path, node.lineno, f"{name} must be a dict or JSON text, not {type(value).__name__}")
+    return value
 
 
 def _json_to_xml(path: str, data: bytes) -> bytes:
@@ -619,12 +636,15 @@ def _read_control(el: Any) -> Control:
     stride = _opt(c, "stride", _nonneg_int, 10_000)
     if stride <= 0:
         raise error_at(c["stride"][0], "<stride> must be positive")
+    decay = _opt(c, "decay", _string, "manual")
+    if decay not in DECAY_MODES:
+        raise error_at(c["decay"][0], f"<decay> must be one of {', '.join(DECAY_MODES)}, got {decay!r}")
     kw: dict[str, Any] = {
         "duration": _nonneg_int(c["duration"][0]),
         "startmonth": startmonth,
         "startyear": _nonneg_int(c["startyear"][0]),
         "simhandle": _opt(c, "simhandle", _string, ""),
-        "decay": _opt(c, "decay", _string, "manual"),
+        "decay": decay,
         "dt": dt,
         "explicit_inventory": _opt(c, "explicit_inventory", _kbool, False),
         "explicit_inventory_compact": _opt(c, "explicit_inventory_compact", _kbool, False),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from cycsrv.kernel import random
-from cycsrv.kernel.resources import Material
+from cycsrv.kernel.resources import Material, stored_comp
 
 if TYPE_CHECKING:
     from cycsrv.kernel.context import Context
@@ -145,7 +145,7 @@ def package_extract(mat: Material, qty: float, package_name: str) -> Material:
     if qty - mat.qty > ctx.eps_rsrc:
         raise ValueError(f"cannot extract {qty} kg from a material of {mat.qty} kg")
     mat.qty -= qty
-    piece = Material(ctx, qty, mat.comp, package_name)
+    piece = type(mat)(ctx, qty, stored_comp(mat), package_name)  # a lazily decaying piece of one
     piece.unit_value = mat.unit_value
     piece.prev_decay_time = mat.prev_decay_time
     piece.tracked = True

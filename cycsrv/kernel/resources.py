@@ -27,6 +27,9 @@ class ResourceContext(Protocol):
     time: int
     eps_rsrc: float
     recorder: Recorder
+    #: `<control><decay>`: "never", "manual" or "lazy"; `dt`: seconds per time step.
+    decay: str
+    dt: int
     #: Read and bumped inline by `Material` (made by the thousand every step).
     _next_state: int
     _next_obj: int
@@ -77,10 +80,12 @@ class Composition:
     """A nuclide vector with an id (`QualId`); identity matters: same object, same QualId.
 
     Holds the map it was made from (mass or atom basis); the other basis is derived lazily
-    with atomic masses.
+    with atomic masses. Decayed versions share one lineage (`decay`); its slots are set on
+    first decay only, so compositions that never decay cost nothing more.
     """
 
-    __slots__ = ("_atom", "_atom_total", "_mass", "_mass_total", "id", "recorded")
+    __slots__ = ("_atom", "_atom_total", "_decayed_for", "_lineage", "_mass", "_mass_total",
+                 "_max_lambda", "id", "recorded")
 
     def __init__(self, ctx: ResourceContext, mass: dict[int, float] | None, atom: dict[int, float] | None) -> None:
         self.id = ctx.next_comp_id()
@@ -125,6 +130,39 @@ class Composition:
         if self._atom_total is None:
             self._atom_total = kahan_sum(list(self.atom().values()))
         return _scaled(self.atom(), self._atom_total, val)
+
+    def decay(self, ctx: ResourceContext, steps: int) -> Composition:
+        """This composition after `steps` time steps of `ctx.dt` seconds of decay, as Cyclus's
+        `Composition::Decay`: every composition decayed from a common ancestor shares one
+        lineage keyed by total steps decayed, so each (ancestor, elapsed time) is computed once
+        and always gives the same composition (and QualId)."""
+        lineage: dict[int, Composition] | None = getattr(self, "_lineage", None)
+        if lineage is None:
+            lineage = self._lineage = {}
+            self._decayed_for = 0
+        total = self._decayed_for + steps
+        got = lineage.get(total)
+        if got is None:
+            from cycsrv.kernel.decay import decay_atoms
+
+            got = Composition(ctx, None, decay_atoms(self.atom(), float(ctx.dt) * steps))
+            got._lineage = lineage
+            got._decayed_for = total
+            lineage[total] = got
+        return got
+
+    def decays_noticeably(self, secs_per_step: int, steps: int) -> bool:
+        """True if some nuclide's amount would change by `decay.NOTICEABLE` or more in `steps`
+        steps (always, past `decay.ALWAYS_DECAY` nuclides): Cyclus's test before decaying."""
+        from cycsrv.kernel import decay
+
+        atoms = self.atom()
+        if len(atoms) > decay.ALWAYS_DECAY:
+            return True
+        lam: float | None = getattr(self, "_max_lambda", None)
+        if lam is None:
+            lam = self._max_lambda = decay.max_decay_constant(atoms)
+        return 1.0 - math.exp(-(lam * float(secs_per_step)) * float(steps)) >= decay.NOTICEABLE
 
     def record(self, ctx: ResourceContext) -> None:
         """Write the `Compositions` rows once: mass fractions in ascending nuclide order."""
@@ -211,8 +249,10 @@ class Material(Resource):
     @classmethod
     def create(cls, creator: Creator, qty: float, comp: Composition, package: str = UNPACKAGED,
                unit_value: float = NAN) -> Material:
-        """A new tracked material made by `creator` (writes Resources and ResCreators rows)."""
-        m = cls(creator.context, qty, comp, package)
+        """A new tracked material made by `creator` (writes Resources and ResCreators rows); in a
+        `lazy` decay simulation it decays whenever its composition is read (`LazyMaterial`)."""
+        ctx = creator.context
+        m = (LazyMaterial if cls is Material and ctx.decay == "lazy" else cls)(ctx, qty, comp, package)
         m.unit_value = unit_value
         m._track_new(creator)
         return m
@@ -285,7 +325,84 @@ class Material(Resource):
             self._record(self.state_id, 0)
 
     def decay(self, time: int | None = None) -> None:
-        """Radioactive decay is not modelled (the reference Cyclus build has no decay data)."""
+        """Decay from the last decay time to `time` (default: now), as Cyclus's `Material::Decay`.
+
+        Nothing happens in `never` mode, when no time has passed, or when no nuclide would
+        change noticeably (then the time keeps accumulating); otherwise the decayed composition
+        is a transmutation: a new history state, recorded for a tracked material.
+        """
+        ctx = self.ctx
+        if ctx.decay == "never":
+            return
+        if time is None:
+            time = ctx.time
+        steps = time - self.prev_decay_time
+        if steps == 0:
+            return
+        if steps < 0:
+            raise ValueError(f"cannot decay backwards: material last decayed at time {self.prev_decay_time}, "
+                             f"asked to decay to time {time}")
+        comp = stored_comp(self)
+        if not comp.decays_noticeably(ctx.dt, steps):
+            return
+        self.prev_decay_time = time
+        self.transmute(comp.decay(ctx, steps))
+
+
+#: The `comp` slot itself, read and written without lazy decay.
+_COMP_SLOT = Material.comp
+
+
+def stored_comp(mat: Material) -> Composition:
+    """The composition `mat` holds now, without decaying it first (Cyclus's `comp_`)."""
+    return _COMP_SLOT.__get__(mat, Material)  # type: ignore[no-any-return]
+
+
+class LazyMaterial(Material):
+    """A tracked material of a `lazy` decay simulation: reading `comp` first decays it to now.
+
+    Cyclus decays in `Material::comp()` and `Absorb`; its own bookkeeping (history rows,
+    `ExtractQty`/`ExtractComp`, packaging) reads the stored composition, and so does this class.
+    Never and manual simulations use plain `Material`, so they pay nothing for this.
+    """
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def comp(self) -> Composition:
+        if self.prev_decay_time < self.ctx.time:
+            self.decay()
+        return _COMP_SLOT.__get__(self, Material)  # type: ignore[no-any-return]
+
+    @comp.setter
+    def comp(self, comp: Composition) -> None:
+        _COMP_SLOT.__set__(self, comp)
+
+    @property
+    def qual_id(self) -> int:
+        return stored_comp(self).id
+
+    def _record_quality(self) -> None:
+        self.ctx.recorder.add(tables.MATERIAL_INFO, (self.state_id, self.prev_decay_time))
+        stored_comp(self).record(self.ctx)
+
+    def extract_qty(self, qty: float) -> Material:
+        return self.extract_comp(qty, stored_comp(self))
+
+    def extract_comp(self, qty: float, comp: Composition, threshold: float | None = None) -> Material:
+        # Material's own code, run with this object seen as a plain Material so that it reads
+        # the stored composition; the piece split off decays lazily too.
+        self.__class__ = Material  # type: ignore[assignment]
+        try:
+            child = Material.extract_comp(self, qty, comp, threshold)
+        finally:
+            self.__class__ = LazyMaterial  # type: ignore[assignment]
+        child.__class__ = LazyMaterial  # type: ignore[assignment]
+        return child
+
+    def absorb(self, other: Material) -> None:
+        self.decay()  # Cyclus decays this material first, then `other` (if it decays lazily)
+        Material.absorb(self, other)
 
 
 class Product(Resource):
