@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 #: How often the summary is rewritten while runs finish, so a killed client loses little.
 SUMMARY_EVERY = 5.0
 #: How often the scheduler is asked how many runs are executing.
-POLL_EVERY = 1.0
+POLL_EVERY = 0.5
 #: Extra attempts for a task that raised (bad runs do not raise; this covers the unexpected).
 TASK_RETRIES = 1
 
@@ -116,6 +116,7 @@ class _Plan:
     scenarios: list[Scenario]
     rows: dict[str, dict[str, Any]] = attrs.field(init=False)
     tasks: list[RunTask] = attrs.field(init=False)
+    previous: dict[str, dict[str, Any]] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         previous, old_sql = read_summary(self.out.summary)
