@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
 from cycsrv.kernel.agent import Agent
 from cycsrv.kernel.statevar import REQUIRED, Inventory, StateVar
+
+#: Context managers every import of a user's archetype module runs inside; `cycsrv.compat`
+#: adds one that lets modules written for Cyclus `import cyclus.agents` (and the rest).
+IMPORT_HOOKS: list[Callable[[], AbstractContextManager[Any]]] = []
 
 
 def split_spec(spec: str) -> tuple[str, str, str]:
@@ -75,9 +80,15 @@ def load_archetype(path: str, lib: str, name: str, *, base_dir: Path | None = No
     added = [p for p in search if p not in sys.path]
     sys.path[:0] = added
     try:
-        module = importlib.import_module(lib)
+        with ExitStack() as stack:
+            for hook in IMPORT_HOOKS:
+                stack.enter_context(hook())
+            module = importlib.import_module(lib)
     except ImportError as exc:
-        raise KeyError(f"archetype library {lib!r} not found ({exc})") from None
+        hint = ""
+        if exc.name and exc.name.partition(".")[0] == "cyclus" and not IMPORT_HOOKS:
+            hint = "; archetypes written for Cyclus need `import cycsrv.compat` first (the command line does it)"
+        raise KeyError(f"archetype library {lib!r} not found ({exc}){hint}") from None
     finally:
         for p in added:
             sys.path.remove(p)
