@@ -226,7 +226,7 @@ class _Reader:
             else:
                 raise self.fail(line, f"{what}: 'values' holds {v!r}; values are numbers, strings or booleans")
         if len(kinds) > 1:
-            raise self.fail(line, f"{what}: 'values' mixes {' and '.join(sorted(kinds))}s; use one kind")
+            raise self.fail(line, f"{what}: 'values' mixes {' and '.join(k + 's' for k in sorted(kinds))}; use one kind")
         return tuple(raw)
 
     def range(self, raw: Any, line: int, what: str) -> Range:
