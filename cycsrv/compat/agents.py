@@ -394,10 +394,8 @@ class Agent(_KAgent):
         for klass in reversed(cls.__mro__):
             invs.update((n, v) for n, v in vars(klass).items() if isinstance(v, ts.Inventory))
         cls._cy_inventories = dict(sorted(invs.items(), key=lambda kv: kv[1].index))
-        for hook, adapt in _ADAPTERS.items():
-            fn = cls.__dict__.get(hook)
-            if inspect.isfunction(fn):
-                setattr(cls, hook, adapt(hook, fn))
+        if cls.__module__ != __name__:
+            _install_adapters(cls)
         cls.extra_annotations = _annotations(cls)
 
     def __init__(self, ctx: Any) -> None:
@@ -506,6 +504,22 @@ class Agent(_KAgent):
 
 def _real(agent: Any) -> Any:
     return getattr(agent, "_cy_real", agent)
+
+
+def _install_adapters(cls: type[Agent]) -> None:
+    """Put an adapter on `cls` for each hook it defines itself or takes from a plain mixin
+    (hooks from archetype base classes already have theirs)."""
+    for hook, adapt in _ADAPTERS.items():
+        owner = next((k for k in cls.__mro__ if hook in vars(k)), None)
+        if owner is None or (owner is not cls and issubclass(owner, _KAgent)):
+            continue
+        fn = vars(owner)[hook]
+        if inspect.isfunction(fn) and not getattr(fn, "_cy_adapter", False):
+            adapter = adapt(hook, fn)
+            adapter._cy_adapter = True  # type: ignore[attr-defined]
+            adapter.__name__ = adapter.__qualname__ = hook
+            adapter.__doc__ = fn.__doc__
+            setattr(cls, hook, adapter)
 
 
 class Region(Agent, _KRegion):
