@@ -119,7 +119,7 @@ class Sink(_Stockpiling):
     capacity = StateVar("double", range=[0.0, LARGE], uitype="range", tooltip="sink capacity",
                         doc="Most it takes in one time step, over all its commodities (kg of material).",
                         uilabel="Maximum Throughput")
-    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
+    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource", doc="Everything received")
 
     def build(self, parent: Agent | None) -> None:
         super().build(parent)
@@ -208,7 +208,7 @@ class KFacility(_Stockpiling):
     k_factor_out = StateVar("double", tooltip="output k-factor", uilabel="Output K-Factor",
                             doc="Factor out_capacity is multiplied by at the end of each time step; 1 keeps "
                                 "it constant.")
-    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
+    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource", doc="Everything bought")
 
     def _request_amt(self) -> float:
         return min(self.in_capacity, self.inventory_buf.space())

@@ -19,8 +19,8 @@ from cycsrv.kernel.statevar import Inventory, StateVar
 
 
 class Conversion(Facility):
-    """ A conversion facility that accepts materials and products and with a 
- fixed throughput (per time step) converts them into its outcommod. """  # noqa: W291
+    """Relabels material: it buys any of `incommods` and, up to `throughput` kg per time step,
+    offers it unchanged on `outcommod`."""
 
     cpp_name = "cycamore::Conversion"
     version = VERSION
@@ -30,20 +30,19 @@ class Conversion(Facility):
     latitude = latitude_var()
     longitude = longitude_var()
     incommods = StateVar(["std::vector", "std::string"], tooltip="input commodities",
-                         doc="commodities that the conversion facility accepts",
-                         uilabel="List of Input Commodities", uitype=["oneormore", "incommodity"])
+                         doc="Commodities it buys, one or more; any composition is accepted.",
+                         uilabel="Input Commodities", uitype=["oneormore", "incommodity"])
     outcommod = StateVar("std::string", tooltip="output commodity",
-                         doc="Output commodity on which the conversion facility offers material.",
+                         doc="Commodity it offers the converted material on.",
                          uilabel="Output Commodity", uitype="outcommodity")
-    throughput = StateVar("double", default=LARGE, tooltip="conversion throughput per timestep",
-                          uilabel="Maximum conversion throughput", uitype="range", range=[0.0, LARGE],
-                          doc="throughput the facility can convert at each time step")
+    throughput = StateVar("double", default=LARGE, tooltip="conversion per step",
+                          uilabel="Maximum Conversion Throughput", uitype="range", range=[0.0, LARGE],
+                          doc="Most it moves from input to output in one time step (kg). Default: no limit.")
     input_capacity = StateVar("double", default=LARGE, tooltip="input buffer capacity",
-                              uilabel="Maximum Storage of Input Buffer", uitype="range", range=[0.0, LARGE],
-                              doc="Total capacity of the input buffer. The amount requested per time step is the "
-                                  "minimum the conversion throughput and this capacity minus the amount of "
-                                  "material in the input buffer.")
-    input = Inventory(capacity="input_capacity")
+                              uilabel="Maximum Input Inventory", uitype="range", range=[0.0, LARGE],
+                              doc="Most unconverted material it holds (kg); each step it requests the free "
+                                  "space, throughput does not cap the request. Default: no limit.")
+    input = Inventory(capacity="input_capacity", doc="Bought, not yet converted")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

@@ -9,7 +9,10 @@ from cycsrv.kernel.statevar import StateVar
 
 
 class DeployInst(Institution):
-    """Builds and manages agents (facilities) according to a manually specified deployment schedule. Deployed agents are automatically decommissioned at the end of their lifetime. Deployed and decommissioned agents are registered and unregistered with a region. The user specifies a list of prototypes for each and corresponding build times, number to build, and (optionally) lifetimes. The same prototype can be specified multiple times with any combination of the same or different build times, build number, and lifetimes."""
+    """Builds facilities on a fixed schedule. Entry i of `prototypes`, `build_times`, `n_build` and
+    (optionally) `lifetimes` says: build n_build[i] of prototypes[i] at build_times[i], each living
+    lifetimes[i] steps. A prototype may appear any number of times. Built facilities belong to this
+    institution and retire at the end of their lifetime."""
 
     cpp_name = "cycamore::DeployInst"
     version = VERSION
@@ -19,20 +22,18 @@ class DeployInst(Institution):
                    "cyclus::toolkit::AgentManaged", "cyclus::toolkit::CommodityProducerManager",
                    "cyclus::toolkit::Position")
 
-    prototypes = StateVar(["std::vector", "std::string"], doc="Ordered list of prototypes to build.",
-                          uitype=["oneormore", "prototype"], uilabel="Prototypes to deploy")
-    build_times = StateVar(["std::vector", "int"], uilabel="Deployment times",
-                           doc="Time step on which to deploy agents given in prototype list (same order).")
-    n_build = StateVar(["std::vector", "int"], uilabel="Number to deploy",
-                       doc="Number of each prototype given in prototype list that should be deployed "
-                           "(same order).")
+    prototypes = StateVar(["std::vector", "std::string"],
+                          doc="Prototype of each scheduled build; the other lists line up with it.",
+                          uitype=["oneormore", "prototype"], uilabel="Prototypes to Deploy")
+    build_times = StateVar(["std::vector", "int"], uilabel="Deployment Times",
+                           doc="Time step of each build (same order), after the institution's own entry.")
+    n_build = StateVar(["std::vector", "int"], uilabel="Number to Deploy",
+                       doc="How many facilities each build makes (same order).")
     lifetimes = StateVar(["std::vector", "int"], default=[], uilabel="Lifetimes",
-                         doc="Lifetimes for each prototype in prototype list (same order). These lifetimes "
-                             "override the lifetimes in the original prototype definition. If unspecified, "
-                             "lifetimes from the original prototype definitions are used. Although a new "
-                             "prototype is created in the Prototypes table for each lifetime with the suffix "
-                             "'_life_[lifetime]', all deployed agents themselves will have the same original "
-                             "prototype name (and so will the Agents tables).")
+                         doc="Lifetime in time steps of the facilities of each build (same order; -1: "
+                             "forever), replacing the prototype's own. Empty: prototypes keep theirs. A "
+                             "changed lifetime adds a prototype named <prototype>_life_<lifetime> (or "
+                             "_life_forever) to the Prototypes table.")
     latitude = latitude_var()
     longitude = longitude_var()
 

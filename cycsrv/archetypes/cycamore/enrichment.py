@@ -88,8 +88,8 @@ the product, other nuclides included, becomes tails, kept per enrichment and sol
     swu_capacity = StateVar("double", default=LARGE, tooltip="SWU per step (kg SWU)",
                             uilabel="SWU Capacity", uitype="range", range=[0.0, LARGE],
                             doc="Separative work it can do per time step (kg SWU). Default: no limit.")
-    inventory = Inventory(capacity="max_feed_inventory")
-    tails = Inventory()
+    inventory = Inventory(capacity="max_feed_inventory", doc="Feed")
+    tails = Inventory(doc="Tails for sale, one material per enrichment")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

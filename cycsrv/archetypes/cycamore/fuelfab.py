@@ -133,7 +133,7 @@ Reactors, 1963."""
                            doc="Recipe requested for filler; also its weight before any filler arrives.")
     fill_size = StateVar("double", uilabel="Filler Stream Inventory Capacity", units="kg", range=[0.0, LARGE],
                          doc="Most filler it holds (kg).")
-    fill = Inventory(capacity="fill_size")
+    fill = Inventory(capacity="fill_size", doc="Filler, merged into one material")
     fiss_commods = StateVar(["std::vector", "std::string"], uilabel="Fissile Stream Commodities",
                             uitype=["oneormore", "incommodity"],
                             doc="Commodities it buys fissile material on (e.g. separated plutonium), one or "
@@ -145,7 +145,7 @@ Reactors, 1963."""
                                "will do.")
     fiss_size = StateVar("double", uilabel="Fissile Stream Inventory Capacity", units="kg", range=[0.0, LARGE],
                          doc="Most fissile material it holds (kg).")
-    fiss = Inventory(capacity="fiss_size")
+    fiss = Inventory(capacity="fiss_size", doc="Fissile material, merged into one")
     topup_commod = StateVar("std::string", default="", uilabel="Top-up Stream Commodity", uitype="incommodity",
                             doc="Commodity it buys top-up material on; needed when topup_size is above 0.")
     topup_pref = StateVar("double", default=1.0, uilabel="Top-up Stream Preference",
@@ -155,7 +155,7 @@ Reactors, 1963."""
     topup_size = StateVar("double", default=0.0, uilabel="Top-up Stream Inventory Capacity", units="kg",
                           range=[0.0, LARGE],
                           doc="Most top-up material it holds (kg); 0 (default) turns the top-up stream off.")
-    topup = Inventory(capacity="topup_size")
+    topup = Inventory(capacity="topup_size", doc="Top-up material, merged into one")
     outcommod = StateVar("std::string", uilabel="Output Commodity", uitype="outcommodity",
                          doc="Commodity it sells the blended fuel on.")
     throughput = StateVar("double", default=LARGE, uilabel="Maximum Throughput", units="kg", uitype="range",
@@ -164,8 +164,8 @@ Reactors, 1963."""
                               "Default: no limit.")
     spectrum = StateVar("std::string", uilabel="Spectrum type", uitype="combobox",
                         categorical=["fission_spectrum_ave", "thermal"],
-                        doc="Cross-section set for the reactivity weights: 'fission_spectrum_ave' for fast "
-                            "reactor fuel, 'thermal' for thermal reactor fuel.")
+                        doc="Cross-section set behind the reactivity weights: 'fission_spectrum_ave' (fast "
+                            "spectrum averages, for fast reactors) or 'thermal'.")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

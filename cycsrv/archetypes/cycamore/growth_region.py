@@ -10,7 +10,8 @@ from cycsrv.kernel.symbolic import PiecewiseFunction, piecewise_demand
 
 
 class GrowthRegion(Region):
-    """A region that deploys agents in order to meet a prescribed demand for a commodity."""
+    """Region that has facilities built whenever the installed capacity of a commodity falls below
+    a demand curve; its institutions (e.g. ManagerInst) do the building."""
 
     cpp_name = "cycamore::GrowthRegion"
     version = VERSION
@@ -23,10 +24,11 @@ class GrowthRegion(Region):
         alias=["growth", "commod", ["piecewise_function", ["piece", "start", ["function", "type", "params"]]]],
         uitype=["oneormore", "string", ["oneormore", ["pair", "int", ["pair", "string", "string"]]]],
         uilabel="Growth Demand Curves",
-        doc="Nameplate capacity demand functions. Each demand type must be for a commodity for which capacity can "
-            "be built (e.g., 'power' from cycamore::Reactors). Demand functions are piecewise: each piece has a "
-            "start time (inclusive) and a function type ('linear' with params 'm b', 'exponential' with "
-            "'a b [c]').")
+        doc="Capacity demand per commodity, each a commodity some buildable prototype produces (a "
+            "Reactor's power_name, say). A curve is a list of pieces, each from its start time step on: "
+            "'linear' with params 'm b' (m*t + b) or 'exponential' with 'a b [c]' (a*exp(b*t) + c), t counted "
+            "from the piece's start; later pieces continue from where the curve stands. Each step, capacity "
+            "short of the curve is ordered at least cost.")
     latitude = latitude_var()
     longitude = longitude_var()
 

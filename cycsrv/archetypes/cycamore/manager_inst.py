@@ -10,7 +10,8 @@ from cycsrv.kernel.statevar import StateVar
 
 
 class ManagerInst(Institution):
-    """An institution that owns and operates a manually entered list of facilities in the input file"""
+    """Institution that owns the facilities listed under it in the input and builds more of its
+    `prototypes` when its region orders capacity."""
 
     cpp_name = "cycamore::ManagerInst"
     version = VERSION
@@ -25,9 +26,8 @@ class ManagerInst(Institution):
     longitude = longitude_var()
     prototypes = StateVar(["std::vector", "std::string"], tooltip="producer facility prototypes",
                           uilabel="Producer Prototype List", uitype=["oneormore", "prototype"],
-                          doc="A set of facility prototypes that this institution can build. All prototypes in "
-                              "this list must be based on an archetype that implements the "
-                              "cyclus::toolkit::CommodityProducer interface")
+                          doc="Prototypes it may build on a region's order; each must produce a commodity "
+                              "(a Reactor, Source or Storage, for instance).")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

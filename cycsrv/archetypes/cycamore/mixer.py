@@ -21,7 +21,11 @@ from cycsrv.kernel.statevar import Inventory, StateVar
 
 
 class Mixer(Facility):
-    """Mixer mixes N streams with fixed, static, user-specified ratios into a single output stream. The Mixer has N input inventories: one for each streams to be mixed, and one output stream. The supplying of mixed material is constrained by  available inventory of mixed material quantities."""
+    """Blends several input streams in fixed mass ratios into one output commodity.
+
+Each stream has its own inventory and is bought on its own commodities. Every time step it mixes as
+much as the scarcest stream (at its ratio), the free output space and `throughput` allow, and offers
+the output inventory on `out_commod`."""
 
     cpp_name = "cycamore::Mixer"
     version = VERSION
@@ -33,17 +37,21 @@ class Mixer(Facility):
         ["std::vector", ["std::pair", ["std::pair", "double", "double"], ["std::map", "std::string", "double"]]],
         alias=["in_streams", ["stream", ["info", "mixing_ratio", "buf_size"], ["commodities", "commodity", "pref"]]],
         uitype=["oneormore", ["pair", ["pair", "double", "double"], ["oneormore", "incommodity", "double"]]],
-        uilabel="", doc="")
-    out_commod = StateVar("std::string", doc="Commodity on which to offer/supply mixed fuel material.",
+        uilabel="Input Streams",
+        doc="The streams to blend, in order. Per stream: mixing_ratio, its share of the blend by mass "
+            "(ratios are scaled to sum to 1; all 0 means equal shares; negative is refused), buf_size, the "
+            "most it stores in kg (negative: no limit), and commodities, pairs of commodity and request "
+            "preference it buys the stream on.")
+    out_commod = StateVar("std::string", doc="Commodity it sells the blend on.",
                           uilabel="Output Commodity", uitype="outcommodity")
-    out_buf_size = StateVar("double", default=LARGE, uilabel="Maximum Leftover Inventory", uitype="range",
+    out_buf_size = StateVar("double", default=LARGE, uilabel="Maximum Output Inventory", uitype="range",
                             range=[0.0, LARGE], units="kg",
-                            doc="Maximum amount of mixed material that can be stored. If full, the facility "
-                                "halts operation until space becomes available.")
-    output = Inventory(capacity="out_buf_size")
+                            doc="Most blended material it holds (kg); when full, mixing stops until some is "
+                                "sold. Default: no limit.")
+    output = Inventory(capacity="out_buf_size", doc="Blend for sale")
     throughput = StateVar("double", default=LARGE, uilabel="Maximum Throughput", uitype="range",
                           range=[0.0, LARGE], units="kg",
-                          doc="Maximum number of kg of fuel material that can be mixed per time step.")
+                          doc="Most material it blends in one time step (kg). Default: no limit.")
     latitude = latitude_var()
     longitude = longitude_var()
 

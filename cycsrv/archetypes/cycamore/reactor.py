@@ -159,9 +159,9 @@ first has half its assemblies (rounded up), or all with `decom_transmute_all`, t
                               tooltip="keep packaging",
                               doc="True (default): received fuel keeps its package type. False: it is "
                                   "unpackaged as it arrives. No effect on unpackaged fuel.")
-    fresh = Inventory(capacity="n_assem_fresh * assem_size")
-    core = Inventory(capacity="n_assem_core * assem_size")
-    spent = Inventory(capacity="n_assem_spent * assem_size")
+    fresh = Inventory(capacity="n_assem_fresh * assem_size", doc="Fresh assemblies not yet loaded")
+    core = Inventory(capacity="n_assem_core * assem_size", doc="Assemblies in the core")
+    spent = Inventory(capacity="n_assem_spent * assem_size", doc="Discharged assemblies for sale")
     discharged = StateVar("bool", default=False, internal=True,
                           doc="Set by the model: whether this cycle's batch has left the core.")
     res_indexes = StateVar(["std::map", "int", "int"], default={}, internal=True,

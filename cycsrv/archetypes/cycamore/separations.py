@@ -77,7 +77,7 @@ of the feed waits for the next step."""
                            doc="Recipe of the requested feed. Empty (default): any composition will do.")
     feedbuf_size = StateVar("double", uilabel="Maximum Feed Inventory", units="kg", range=[0.0, LARGE],
                             doc="Most unprocessed feed it holds (kg).")
-    feed = Inventory(capacity="feedbuf_size")
+    feed = Inventory(capacity="feedbuf_size", doc="Feed not yet processed")
     throughput = StateVar("double", default=LARGE, uilabel="Maximum Separations Throughput", uitype="range",
                           range=[0.0, LARGE], units="kg/(time step)",
                           doc="Most feed it processes in one time step (kg). Default: no limit.")
@@ -88,7 +88,7 @@ of the feed waits for the next step."""
     leftoverbuf_size = StateVar("double", default=LARGE, uilabel="Maximum Leftover Inventory", uitype="range",
                                 range=[0.0, LARGE], units="kg",
                                 doc="Most leftover material it holds (kg). Default: no limit.")
-    leftover = Inventory(capacity="leftoverbuf_size")
+    leftover = Inventory(capacity="leftoverbuf_size", doc="Leftover for sale")
     streams_ = StateVar(
         ["std::map", "std::string", ["std::pair", "double", ["std::map", "int", "double"]]],
         alias=["streams", "commod", ["info", "buf_size", ["efficiencies", "comp", "eff"]]],

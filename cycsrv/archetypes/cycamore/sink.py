@@ -78,7 +78,7 @@ class Sink(Facility):
                         uitype="range", range=[0.0, LARGE],
                         doc="Most it takes in one time step over all its commodities (kg). Default: no "
                             "limit.")
-    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource")
+    inventory = Inventory(capacity="max_inv_size", resource="cyclus::Resource", doc="Everything received")
     random_size_type = StateVar("std::string", default="None", uitype="combobox", uilabel="Random Size",
                                 tooltip="random request size",
                                 categorical=list(SIZE_TYPES),
@@ -105,19 +105,19 @@ class Sink(Facility):
                                          "random_frequency_max. NormalInt: drawn from random_frequency_mean and "
                                          "random_frequency_stddev, kept within min and max. Between requests it "
                                          "asks for nothing.")
-    random_frequency_mean = StateVar("double", default=1.0, tooltip="mean of the random frequency",
+    random_frequency_mean = StateVar("double", default=1.0, tooltip="mean gap (steps)",
                                      uilabel="Random Frequency Mean", uitype="range", range=[0.0, LARGE],
                                      doc="For NormalInt: the average gap between requests in time steps "
                                          "(default 1).")
-    random_frequency_stddev = StateVar("double", default=1.0, tooltip="std dev of the random frequency",
+    random_frequency_stddev = StateVar("double", default=1.0, tooltip="gap spread (steps)",
                                        uilabel="Random Frequency Std Dev", uitype="range", range=[0.0, LARGE],
                                        doc="For NormalInt: the spread (standard deviation) of the gap in time "
                                            "steps (default 1).")
-    random_frequency_min = StateVar("int", default=1, tooltip="lower bound of the random frequency",
+    random_frequency_min = StateVar("int", default=1, tooltip="shortest gap (steps)",
                                     uilabel="Random Frequency Lower Bound", uitype="range", range=[1, LARGE_INT],
                                     doc="Shortest gap between requests in time steps, for UniformInt and "
                                         "NormalInt (default 1).")
-    random_frequency_max = StateVar("int", default=LARGE_INT, tooltip="upper bound of the random frequency",
+    random_frequency_max = StateVar("int", default=LARGE_INT, tooltip="longest gap (steps)",
                                     uilabel="Random Frequency Upper Bound", uitype="range", range=[1, LARGE_INT],
                                     doc="Longest gap between requests in time steps, for UniformInt and "
                                         f"NormalInt (default {LARGE_INT}, no real limit).")

@@ -39,16 +39,12 @@ def check_recipe(agent: Agent, var: str, recipe: str) -> None:
 
 
 class Source(Facility):
-    """This facility acts as a source of material with a fixed throughput (per
-time step) capacity and a lifetime capacity defined by a total inventory
-size.  It offers its material as a single commodity. If a composition
-recipe is specified, it provides that single material composition to
-requesters.  If unspecified, the source provides materials with the exact
-requested compositions.  The inventory size and throughput both default to
-infinite.  Supplies material results in corresponding decrease in
-inventory, and when the inventory size reaches zero, the source can provide
-no more material.
-"""
+    """Supplies one commodity from a stock that only goes down.
+
+Each time step it offers up to `throughput` kg on `outcommod`, of `outrecipe` or, without one, of
+whatever composition each requester asks for. Every kg shipped comes off `inventory_size`; at zero it
+offers nothing more. Throughput and inventory have no limit by default. Offers can be packaged and
+shipped in transport units."""
 
     cpp_name = "cycamore::Source"
     version = VERSION
@@ -60,32 +56,30 @@ no more material.
 
     latitude = latitude_var()
     longitude = longitude_var()
-    outcommod = StateVar("std::string", tooltip="source output commodity",
-                         doc="Output commodity on which the source offers material.",
+    outcommod = StateVar("std::string", tooltip="output commodity",
+                         doc="Commodity it offers material on.",
                          uilabel="Output Commodity", uitype="outcommodity")
-    outrecipe = StateVar("std::string", default="", tooltip="name of material recipe to provide",
-                         doc="Name of composition recipe that this source provides regardless of requested "
-                             "composition. If empty, source creates and provides whatever compositions are "
-                             "requested.", uilabel="Output Recipe", uitype="outrecipe")
+    outrecipe = StateVar("std::string", default="", tooltip="offered recipe",
+                         doc="Recipe of everything it ships, whatever was asked for. Empty (default): each "
+                             "requester gets the composition it requested.", uilabel="Output Recipe",
+                         uitype="outrecipe")
     inventory_size = StateVar("double", default=LARGE, uitype="range", range=[0.0, LARGE],
                               uilabel="Initial Inventory", units="kg",
-                              tooltip="Total amount of material this source can supply over its lifetime",
-                              doc="Total amount of material this source has remaining. Every trade decreases "
-                                  "this value by the supplied material quantity.  When it reaches zero, the "
-                                  "source cannot provide any  more material.")
-    throughput = StateVar("double", default=LARGE, tooltip="per time step throughput", units="kg/(time step)",
+                              tooltip="lifetime supply (kg)",
+                              doc="Material it has left to supply (kg); each trade subtracts what it ships, "
+                                  "and at 0 it stops offering. Default: no limit.")
+    throughput = StateVar("double", default=LARGE, tooltip="supply per step", units="kg/(time step)",
                           uilabel="Maximum Throughput", uitype="range", range=[0.0, LARGE],
-                          doc="amount of commodity that can be supplied at each time step")
-    package = StateVar("std::string", default="unpackaged", tooltip="name of package to provide material in",
-                       doc="Name of package that this source provides. Offers will only bemade in packagable "
-                           "quantities of material.", uilabel="Output Package Type", uitype="package")
+                          doc="Most it ships in one time step, over all requests (kg). Default: no limit.")
+    package = StateVar("std::string", default="unpackaged", tooltip="output package",
+                       doc="Package type it ships in; offers are cut to amounts that fill whole packages. "
+                           "Default: unpackaged.", uilabel="Output Package Type", uitype="package")
     transport_unit = StateVar("std::string", default="unrestricted",
-                              tooltip="name of transport unit to ship packages in",
-                              doc="Name of transport unit that this source uses to ship packages of material. "
-                                  "Offers will only be made in shippable quantities of packages. Optional if "
-                                  "packaging is used, but use of transport units requires packaging type to "
-                                  "also be set", uilabel="Output Transport Unit Type", uitype="transportunit")
-    inventory = Inventory(doc="Material buffer")
+                              tooltip="output transport unit",
+                              doc="Transport unit its packages ship in; offers are cut to package counts the "
+                                  "unit can carry. Takes effect only with a package set. Default: no limit.",
+                              uilabel="Output Transport Unit Type", uitype="transportunit")
+    inventory = Inventory(doc="Held for sale")
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

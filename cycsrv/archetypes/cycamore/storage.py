@@ -43,7 +43,7 @@ def _period_vars(kind: str) -> dict[str, StateVar]:
             "std::string", default="Fixed", tooltip=f"{kind} period distribution", uitype="combobox",
             categorical=FREQUENCY_TYPES, uilabel=f"{title} Buying Frequency Type",
             doc=f"How each {kind} period's length (time steps) is drawn. Fixed: {kind}_buying_val. "
-                f"Uniform: between {kind}_buying_min and {kind}_buying_max. Normal: {kind}_buying_mean and "
+                f"Uniform: from {kind}_buying_min to {kind}_buying_max. Normal: {kind}_buying_mean and "
                 f"{kind}_buying_stddev, clipped to {kind}_buying_min/max when given. Binomial: the period "
                 f"ends in each step with {kind}_buying_end_probability. FixedWithDisruption: each cycle lasts "
                 f"{kind}_buying_disruption with {kind}_buying_disruption_probability, else "
@@ -129,11 +129,11 @@ class Storage(Facility):
                               doc="Time steps a batch stays in processing before it may be sold; 0 lets "
                                   "it through in the step it arrives.",
                               uilabel="Residence Time", uitype="range", range=[0, 12000])
-    throughput = StateVar("double", default=LARGE, tooltip="throughput per timestep (kg)", units="kg",
+    throughput = StateVar("double", default=LARGE, tooltip="kg moved per step", units="kg",
                           doc="Most it moves from ready to stocks per time step (kg); it also caps each "
                               "step's purchases. Default: no limit.",
                           uilabel="Throughput", uitype="range", range=[0.0, LARGE])
-    max_inv_size = StateVar("double", default=LARGE, tooltip="maximum inventory size (kg)", units="kg",
+    max_inv_size = StateVar("double", default=LARGE, tooltip="storage limit (kg)", units="kg",
                             doc="Most it holds in all stages together, incoming to stocks (kg). Default: "
                                 "no limit.",
                             uilabel="Maximum Inventory Size", uitype="range", range=[0.0, LARGE])
@@ -150,7 +150,8 @@ class Storage(Facility):
     inventory = Inventory(doc="Bought this step, not yet in processing")
     stocks = Inventory(doc="Offered for sale")
     ready = Inventory(doc="Past its residence time, waiting for throughput")
-    entry_times = StateVar(["std::list", "int"], default=[], internal=True)
+    entry_times = StateVar(["std::list", "int"], default=[], internal=True,
+                           doc="Set by the model: the step each batch in processing arrived.")
     processing = Inventory(doc="Serving its residence time")
     locals().update(_period_vars("active"))
     locals().update(_period_vars("dormant"))
@@ -158,7 +159,7 @@ class Storage(Facility):
         "std::string", default="Fixed", tooltip="request size distribution",
         uitype="combobox", categorical=SIZE_TYPES, uilabel="Buying Size Type",
         doc="How big each request is, as a fraction of the most it could take that step (free space, "
-            "capped by throughput). Fixed (default): buying_size_val. Uniform: between buying_size_min and "
+            "capped by throughput). Fixed (default): buying_size_val. Uniform: from buying_size_min to "
             "buying_size_max. Normal: buying_size_mean and buying_size_stddev, clipped to buying_size_min/max "
             "(0 and 1 when not given).")
     buying_size_val = _size_var("buying_size_val", 1.0, "Buying Size Value",
@@ -182,7 +183,7 @@ class Storage(Facility):
     reorder_quantity = StateVar("double", default=-1.0, tooltip="(R,Q) order size",
                                 uilabel="Reorder Quantity",
                                 doc="With reorder_point: the exact amount (kg) of each order, taken whole or "
-                                    "not at all. reorder_point + reorder_quantity may not exceed max_inv_size.")
+                                    "not at all. The two together may not exceed max_inv_size.")
     cumulative_cap = StateVar("double", default=-1.0, uilabel="Cumulative Cap",
                               tooltip="most bought per cycle (kg)",
                               doc="Once it has bought this much (kg) in a cycle it goes dormant for a period "
