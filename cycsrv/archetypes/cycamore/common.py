@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from cycsrv.kernel.agent import Agent
+from cycsrv.kernel.exchange import BidPortfolio, Request
+from cycsrv.kernel.resources import Material
 from cycsrv.kernel.statevar import StateVar
 from cycsrv.store.schema import DbType, TableSchema
 
@@ -15,6 +19,12 @@ LARGE_INT = 2147483647
 FACILITY_PARENTS = ("cyclus::Facility", "cyclus::toolkit::Position")
 FACILITY_ALL_PARENTS = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
                         "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
+                        "cyclus::toolkit::Position")
+#: the same for facilities that also report what they produce (Reactor, Source)
+PRODUCER_PARENTS = ("cyclus::Facility", "cyclus::toolkit::CommodityProducer", "cyclus::toolkit::Position")
+PRODUCER_ALL_PARENTS = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
+                        "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
+                        "cyclus::toolkit::AgentManaged", "cyclus::toolkit::CommodityProducer",
                         "cyclus::toolkit::Position")
 
 
@@ -52,3 +62,19 @@ def record_time_series(agent: Agent, name: str, value: float, units: str = "") -
             ("Units", DbType.STRING))
     ctx = agent.context
     ctx.recorder.add(schema, (agent.id, ctx.time, float(value), units))
+
+
+def bid_until_covered(port: BidPortfolio, reqs: list[Request], mats: list[Material], bidder: Agent, *,
+                      exclusive: bool = False, min_qty: float = -math.inf) -> None:
+    """Bid `mats`, in order, on each request until their total covers its quantity, as Cycamore
+    offers whole inventory items; items of `min_qty` or less count towards the total unoffered."""
+    add_bid = port.add_bid
+    for req in reqs:
+        want = req.target.qty
+        tot = 0.0
+        for m in mats:
+            tot += m.qty
+            if m.qty > min_qty:
+                add_bid(req, m, bidder, exclusive)
+            if tot >= want:
+                break

@@ -6,7 +6,10 @@ import itertools
 import math
 
 from cycsrv.archetypes.cycamore.common import (
+    PRODUCER_ALL_PARENTS,
+    PRODUCER_PARENTS,
     VERSION,
+    bid_until_covered,
     latitude_var,
     longitude_var,
     record_position,
@@ -53,11 +56,8 @@ first has half its assemblies (rounded up), or all with `decom_transmute_all`, t
 
     cpp_name = "cycamore::Reactor"
     version = VERSION
-    parents = ("cyclus::Facility", "cyclus::toolkit::CommodityProducer", "cyclus::toolkit::Position")
-    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
-                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
-                   "cyclus::toolkit::AgentManaged", "cyclus::toolkit::CommodityProducer",
-                   "cyclus::toolkit::Position")
+    parents = PRODUCER_PARENTS
+    all_parents = PRODUCER_ALL_PARENTS
     extra_annotations = {"niche": "reactor"}
 
     latitude = latitude_var()
@@ -425,14 +425,7 @@ first has half its assemblies (rounded up), or all with `decom_transmute_all`, t
             if not mats:
                 continue
             port = BidPortfolio()
-            for req in reqs:
-                want = req.target.qty
-                tot = 0.0
-                for m in mats:
-                    tot += m.qty
-                    port.add_bid(req, m, self, True)
-                    if tot >= want:
-                        break
+            bid_until_covered(port, reqs, mats, self, exclusive=True)
             port.add_constraint(CapacityConstraint(sum(m.qty for m in mats)))
             ports.append(port)
         return ports

@@ -9,6 +9,7 @@ from cycsrv.archetypes.cycamore.common import (
     FACILITY_PARENTS,
     LARGE,
     VERSION,
+    bid_until_covered,
     latitude_var,
     longitude_var,
     record_position,
@@ -207,18 +208,8 @@ of the feed waits for the next step."""
             self.feed_buf.push(m)
 
     def _bid_buffer(self, buf: ResBuf[Material], reqs: list[Request]) -> BidPortfolio:
-        eps = self.context.eps_rsrc
-        mats = buf.items()
         port = BidPortfolio()
-        for req in reqs:
-            want = req.target.qty
-            tot = 0.0
-            for m in mats:
-                tot += m.qty
-                if m.qty > eps:
-                    port.add_bid(req, m, self)
-                if tot >= want:
-                    break
+        bid_until_covered(port, reqs, buf.items(), self, min_qty=self.context.eps_rsrc)
         port.add_constraint(CapacityConstraint(buf.quantity()))
         return port
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cycsrv.archetypes.cycamore.common import (
     LARGE,
+    PRODUCER_ALL_PARENTS,
+    PRODUCER_PARENTS,
     VERSION,
     latitude_var,
     longitude_var,
@@ -48,11 +50,8 @@ shipped in transport units."""
 
     cpp_name = "cycamore::Source"
     version = VERSION
-    parents = ("cyclus::Facility", "cyclus::toolkit::CommodityProducer", "cyclus::toolkit::Position")
-    all_parents = ("EconomicEntity", "cyclus::Agent", "cyclus::Facility", "cyclus::Ider",
-                   "cyclus::StateWrangler", "cyclus::TimeListener", "cyclus::Trader",
-                   "cyclus::toolkit::AgentManaged", "cyclus::toolkit::CommodityProducer",
-                   "cyclus::toolkit::Position")
+    parents = PRODUCER_PARENTS
+    all_parents = PRODUCER_ALL_PARENTS
 
     latitude = latitude_var()
     longitude = longitude_var()
