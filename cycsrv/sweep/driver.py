@@ -59,20 +59,17 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None,
             yield client
         return
     n = workers or os.cpu_count() or 1
+    # without the dashboard the scheduler still serves a little HTTP (health, metrics): any free port
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:8787" if dashboard else None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                      dashboard_address="127.0.0.1:8787" if dashboard else "127.0.0.1:0",
+                      scheduler_kwargs={"dashboard": dashboard}, silence_logs=logging.ERROR,
+                      preload=["cycsrv.sweep.workerinit"]) as cluster, Client(cluster) as client:
         yield client
 
 
 def dashboard_link(client: Client) -> str | None:
-    """The Dask dashboard's address, or None if the scheduler serves none (or bokeh is missing)."""
-    try:
-        import bokeh  # noqa: F401  (distributed's dashboard needs it)
-    except ImportError:
-        return None
-    info = client.scheduler_info()
-    if not info.get("services", {}).get("dashboard"):
+    """The Dask dashboard's address, or None if the scheduler serves none."""
+    if not client.scheduler_info().get("services", {}).get("dashboard"):
         return None
     return client.dashboard_link
 
@@ -101,10 +98,11 @@ def run_sweep(sweep: Sweep | str | os.PathLike[str], outdir: str | os.PathLike[s
     if not plan.tasks:
         return SweepResult(plan.write(), out.root, counts)
     if client is None:
+        embedded = not (scheduler or scheduler_file)
         with open_client(workers=workers, scheduler=scheduler, scheduler_file=scheduler_file,
                          dashboard=dashboard) as own:
-            return _execute(own, plan, counts, reporter or Silent(), say)
-    return _execute(client, plan, counts, reporter or Silent(), say)
+            return _execute(own, plan, counts, reporter or Silent(), say, dashboard or not embedded)
+    return _execute(client, plan, counts, reporter or Silent(), say, True)
 
 
 @attrs.define
@@ -151,11 +149,12 @@ class _Plan:
 
 
 def _execute(client: Client, plan: _Plan, counts: Counts, reporter: Reporter,
-             say: Callable[[str], None]) -> SweepResult:
+             say: Callable[[str], None], show_dashboard: bool) -> SweepResult:
     from distributed import as_completed
 
-    link = dashboard_link(client)
-    say(f"dask dashboard: {link}" if link else "dask dashboard: not available (needs bokeh; see the scheduler's options)")
+    link = dashboard_link(client) if show_dashboard else None
+    if link:
+        say(f"dask dashboard: {link}")
     by_id = {s.run_id: s for s in plan.scenarios}
     token = uuid.uuid4().hex[:8]
     futures: dict[Future, RunTask] = {}

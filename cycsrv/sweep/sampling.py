@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from cycsrv.sweep.spec import Parameter, Sample, Sweep, Value
 
@@ -35,6 +34,8 @@ def unit_points(method: str, d: int, n: int, seed: int) -> np.ndarray:
     """`n` points in the unit cube [0, 1)^d by `method` (lhs, sobol, halton: scipy.stats.qmc; random: numpy)."""
     if method == "random":
         return np.random.default_rng(seed).random((n, d))
+    from scipy.stats import qmc  # slow to import; workers never need it
+
     engine_type: Any = {"lhs": qmc.LatinHypercube, "sobol": qmc.Sobol, "halton": qmc.Halton}[method]
     try:
         engine = engine_type(d, rng=seed)
