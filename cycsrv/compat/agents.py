@@ -299,7 +299,8 @@ def callable_agent(agent: Any) -> Any:
 def _annotations(cls: type[Agent]) -> dict[str, Any]:
     """The annotations Cyclus gives a Python archetype (its `annotations_json`)."""
     out: dict[str, Any] = {
-        "vars": {name: var.to_dict(name) for name, var in cls.state_vars.items() if isinstance(var, ts.StateVar)},
+        "vars": {name: var.to_dict(name, i) for i, (name, var) in enumerate(cls.state_vars.items())
+                 if isinstance(var, ts.StateVar)},
         "name": cls.__name__,
         "entity": cls.entity,
         "parents": [_cyclus_name(b) for b in cls.__bases__],

@@ -251,11 +251,12 @@ class StateVar(_KernelStateVar):
     value: Any = None
     annotations: tuple[tuple[str, Any], ...] = ()
 
-    def to_dict(self, name: str) -> dict[str, Any]:
+    def to_dict(self, name: str, index: int) -> dict[str, Any]:
         """The variable's Cyclus annotations (what Cyclus's `StateVar.to_dict` holds) minus
-        the value, with cycpp's defaults for alias, tooltip, uilabel and uitype filled in."""
+        the value, with cycpp's defaults for alias, tooltip, uilabel and uitype filled in;
+        `index` is its place among its archetype's variables."""
         out: dict[str, Any] = {
-            "name": name, "type": _norm(self.type), "index": self.index,
+            "name": name, "type": _norm(self.type), "index": index,
             "default": None if self.default is REQUIRED else _plain(self.default),
             "internal": self.internal, "shape": self.shape, "doc": self.doc,
             "tooltip": canonical_annotation(DEFAULT_UI, self.type, name, self.tooltip),
