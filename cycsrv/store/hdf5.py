@@ -111,6 +111,13 @@ def _item_dtype(t: CType) -> np.dtype:
     return _cell_dtype(t.args[0])
 
 
+def _item_array(items: list[Any], item: np.dtype) -> np.ndarray:
+    """`items` as an array of `item`; digests (a subarray type) as rows of five uint32."""
+    if item.subdtype is not None:
+        return np.array(items, dtype=item.base).reshape(-1, *item.shape)
+    return np.array(items, dtype=item)
+
+
 def _hash_bytes(value: Any, t: Type, out: list[bytes]) -> None:
     """The bytes Cyclus's `Sha1::Update` feeds for `value`: elements packed natively, in order."""
     if isinstance(t, str):
@@ -169,7 +176,7 @@ class _VLStore:
         if self.item is None:
             self.vals[key] = value
             return
-        items = np.ascontiguousarray(value, dtype=self.item)
+        items = np.ascontiguousarray(value, dtype=self.item.base)
         hvl = np.zeros(1, dtype=_HVL)
         hvl["len"] = len(items)
         hvl["p"] = items.ctypes.data if len(items) else 0
@@ -226,7 +233,7 @@ class _Encoder:
             else:
                 ordered = sorted(value) if t.kind == "SET" else value
                 items = [self.cell(v, t.args[0]) for v in ordered]
-            store.put(key, np.array(items, dtype=store.item))
+            store.put(key, _item_array(items, store.item))
         return key
 
     def flush_keys(self) -> None:
@@ -254,6 +261,7 @@ class _Table:
             if found != self.dtype.names:
                 raise ValueError(f"table {schema.name} in {file.filename} has columns {found}, "
                                  f"not {self.dtype.names}: is this a Cyclus output of another version?")
+            self._ready()
             return
         ds = file.create_dataset(schema.name, shape=(0,), maxshape=(None,), chunks=(CHUNK_ROWS,), dtype=self.dtype)
         attrs = ds.attrs
@@ -267,6 +275,11 @@ class _Table:
         for i in range(len(codes)):
             attrs.create(f"shape{i}", np.array([-1], dtype="<i4"))
         self.dataset = ds
+        self._ready()
+
+    def _ready(self) -> None:
+        self.rows = self.dataset.shape[0]
+        self._mtype = h5py.h5t.py_create(self.dtype)
 
     def append(self, batch: TableBatch, encoder: _Encoder) -> None:
         rows = batch.rows
@@ -279,9 +292,14 @@ class _Table:
             else:
                 cell: Callable[[Any, Type], Any] = encoder.cell
                 out[name] = [cell(v, t) for v in column]
-        n = self.dataset.shape[0]
-        self.dataset.resize((n + len(rows),))
-        self.dataset[n:] = out
+        # low-level calls: h5py's slicing costs more than the write itself at one batch a step
+        n, k = self.rows, len(rows)
+        dsid = self.dataset.id
+        dsid.set_extent((n + k,))
+        space = dsid.get_space()
+        space.select_hyperslab((n,), (k,))
+        dsid.write(h5py.h5s.create_simple((k,)), space, out, mtype=self._mtype)
+        self.rows = n + k
 
 
 def _hold_metadata(file: h5py.File) -> None:
