@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -49,6 +50,7 @@ class Progress:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from cycsrv.kernel.checks import check_references
     from cycsrv.kernel.infile import InputError
     from cycsrv.kernel.simulation import Simulation
     from cycsrv.store.output import appending_message, open_output
@@ -57,6 +59,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     appending = appending_message(output)
     if appending:
         print(f"cycsrv: {appending}", file=sys.stderr)
+    problems = check_references(args.input)  # before any agent is built or output opened
+    for problem in problems:
+        print(f"cycsrv: error: {problem}", file=sys.stderr)
+    if problems:
+        return 1
     backend = open_output(output)
     try:
         sim = Simulation.from_file(args.input, backends=[backend])
@@ -80,21 +87,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         sim.close()
     if progress:
         progress.done()
+    if sim.duration == 0:
+        print(f"cycsrv: {args.input}: <duration> is 0, so no time step ran ({output} holds what loading "
+              "records)", file=sys.stderr)
     if sys.stderr.isatty() and not args.quiet:
         print(f"wrote {output}", file=sys.stderr)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from cycsrv.kernel.infile import InputError
-    from cycsrv.kernel.simulation import Simulation
+    from cycsrv.kernel.checks import check_input
+    from cycsrv.kernel.infile import load_input
 
-    try:
-        Simulation.from_file(args.input)
-    except InputError as exc:
-        print(f"{exc}", file=sys.stderr)
+    problems = check_input(args.input)
+    for problem in problems:
+        print(f"{problem}", file=sys.stderr)
+    if problems:
         return 1
-    print(f"{args.input}: valid")
+    if load_input(args.input).control.duration == 0:
+        print(f"{args.input}: valid, but <duration> is 0: a run would do no time step")
+    else:
+        print(f"{args.input}: valid")
     return 0
 
 
@@ -123,21 +136,30 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cycsrv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="run a Cyclus input file and write its output tables")
-    p.add_argument("input", help="Cyclus input file (.xml)")
+    p = sub.add_parser("run", help="run a Cyclus input file and write its output tables",
+                       description="Run an input to its end and write Cyclus's output tables. Input errors "
+                                   "are reported as FILE:LINE: message; the exit status is non-zero on an "
+                                   "input error or a failed run.")
+    p.add_argument("input", help="Cyclus input file: .xml, .json or .py")
     p.add_argument("-o", "--output", help="output file: .h5 for HDF5, else SQLite (default: <input basename>.sqlite); "
                    "an existing file is appended to")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check an input file without running it")
-    p.add_argument("input")
+    p = sub.add_parser("validate", help="check an input file without running it",
+                       description="Check what can be known before a run: the input's structure and values, "
+                                   "the archetypes it names, and the recipes its prototypes refer to. Every "
+                                   "problem is printed as FILE:LINE: message; exit status 1 if any.")
+    p.add_argument("input", help="Cyclus input file: .xml, .json or .py")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("archetypes", help="list the built-in archetypes")
+    p = sub.add_parser("archetypes", help="list the built-in archetypes",
+                       description="Print the spec of every built-in archetype, one a line.")
     p.set_defaults(func=cmd_archetypes)
 
-    p = sub.add_parser("annotations", help="print an archetype's annotations as JSON")
+    p = sub.add_parser("annotations", help="print an archetype's annotations as JSON",
+                       description="Print an archetype's variables (types, defaults, units, docs) as JSON, as "
+                                   "the agent_annotations event returns them.")
     p.add_argument("spec", help="archetype spec, e.g. :agents:Source")
     p.set_defaults(func=cmd_annotations)
 
@@ -148,4 +170,12 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        return status
+    except BrokenPipeError:
+        # `cycsrv annotations ... | head`: the reader left; say nothing more (Python's advice:
+        # point stdout at devnull so the flush at exit does not fail again)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,8 +1,10 @@
-"""systemd's service notifications (sd_notify(3)) in plain Python, no libsystemd.
+"""systemd's service notifications (sd_notify(3)) and socket activation (sd_listen_fds(3))
+in plain Python, no libsystemd.
 
 `notify("READY=1")` sends one datagram to `$NOTIFY_SOCKET` (a path, or `@name` in Linux's
 abstract namespace). Outside systemd the variable is unset and every call does nothing.
 Notifications are best effort: a failure is logged at debug level, never raised.
+`listen_sockets()` takes the sockets a `.socket` unit opened for us.
 """
 
 from __future__ import annotations
@@ -49,3 +51,30 @@ def watchdog_period() -> float | None:
     except ValueError:
         return None
     return usec / 2e6 if usec > 0 else None
+
+
+#: The first file descriptor systemd passes (sd_listen_fds(3): SD_LISTEN_FDS_START).
+LISTEN_FDS_START = 3
+
+
+def listen_sockets() -> list[socket.socket]:
+    """The listening sockets systemd passed (socket activation: `$LISTEN_FDS` descriptors from
+    fd 3 on, meant for this process when `$LISTEN_PID` is ours), in the `.socket` unit's order.
+
+    The variables are removed, as sd_listen_fds(1) does, so children do not take them too.
+    Outside socket activation the list is empty.
+    """
+    pid, count = os.environ.pop("LISTEN_PID", ""), os.environ.pop("LISTEN_FDS", "")
+    os.environ.pop("LISTEN_FDNAMES", None)
+    if pid != str(os.getpid()):
+        return []
+    try:
+        n = int(count)
+    except ValueError:
+        log.warning("LISTEN_FDS=%r is not a number; ignoring socket activation", count)
+        return []
+    sockets = []
+    for fd in range(LISTEN_FDS_START, LISTEN_FDS_START + n):
+        os.set_inheritable(fd, False)
+        sockets.append(socket.socket(fileno=fd))
+    return sockets

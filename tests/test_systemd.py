@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 import trio
-from server_helpers import EXAMPLE
+from server_helpers import EXAMPLE, send, wait_finished
+from trio_websocket import open_websocket
 
 from cycsrv import systemd
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "scripts" / "cycsrv.service"
+SOCKET_UNIT = ROOT / "scripts" / "cycsrv.socket"
 
 
 def listener(address: str) -> socket.socket:
@@ -100,12 +102,65 @@ async def test_serve_notifies_ready_status_watchdog_then_stopping(tmp_path):
     assert " of 120; " in steps[0] and steps[0].endswith("client(s)")
 
 
+def test_listen_sockets_takes_what_systemd_passed_only_when_meant_for_us(monkeypatch):
+    monkeypatch.delenv("LISTEN_PID", raising=False)
+    monkeypatch.delenv("LISTEN_FDS", raising=False)
+    assert systemd.listen_sockets() == []
+    monkeypatch.setenv("LISTEN_PID", str(os.getpid() + 1))  # for another process
+    monkeypatch.setenv("LISTEN_FDS", "1")
+    assert systemd.listen_sockets() == []
+    assert "LISTEN_FDS" not in os.environ  # never passed on to children
+
+
+async def test_serve_uses_the_sockets_of_a_socket_unit(tmp_path):
+    """As systemd does for a .socket unit: bound, listening sockets from fd 3 on, LISTEN_FDS and
+    LISTEN_PID (this process's pid after exec); the server and the dashboard use them."""
+    ws_sock, http_sock = socket.socket(), socket.socket()
+    for s in (ws_sock, http_sock):
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+    ws_port, http_port = ws_sock.getsockname()[1], http_sock.getsockname()[1]
+    shutil.copy(EXAMPLE, tmp_path / "input.xml")
+    # what systemd does between fork and exec: the sockets at fds 3 and 4, then LISTEN_PID
+    activate = (f"import os, sys; os.dup2({ws_sock.fileno()}, 3); os.dup2({http_sock.fileno()}, 4); "
+                "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='2'); "
+                "os.execv(sys.executable, [sys.executable, '-m', 'cycsrv', 'serve', 'input.xml', '-p', '1', "
+                "'-i', 'load'])")
+    proc = await trio.lowlevel.open_process(
+        [sys.executable, "-c", activate], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        pass_fds=(ws_sock.fileno(), http_sock.fileno()), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ws_sock.close()
+    http_sock.close()
+    try:
+        with trio.fail_after(30):
+            line = b""
+            while not line.endswith(b"\n") and (chunk := await proc.stdout.receive_some(1)):
+                line += chunk
+            assert line == f"serving cyclus at ws://127.0.0.1:{ws_port}\n".encode(), \
+                (await proc.stderr.receive_some(65536)).decode()
+            async with open_websocket("127.0.0.1", ws_port, "/", use_ssl=False, max_message_size=1 << 26) as ws:
+                await wait_finished(ws)
+                stream = await trio.open_tcp_stream("127.0.0.1", http_port)
+                await stream.send_all(b"GET /config.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                page = b""
+                while f":{ws_port}".encode() not in page:  # /config.json names the websocket
+                    page += await stream.receive_some(65536)
+                assert page.startswith(b"HTTP/1.1 200")
+                await stream.aclose()
+                await send(ws, "shutdown", {"when": "now"})
+            assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None,
                     reason="systemd-analyze not installed (Debian package: systemd)")
 def test_the_unit_file_passes_systemd_analyze_verify(tmp_path):
     # verify insists that ExecStart's binary exists; check the unit as shipped
-    proc = subprocess.run(["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(["systemd-analyze", "verify", str(UNIT), str(SOCKET_UNIT)], capture_output=True,
+                          text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "Unknown" not in proc.stderr and "ignoring" not in proc.stderr.lower(), proc.stderr
     text = UNIT.read_text()

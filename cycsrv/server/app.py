@@ -48,11 +48,16 @@ async def serve(options: ServeOptions, *, on_handshake: HandshakeCheck | None = 
     The listening socket is bound before anything else starts, so a port in use is a plain
     `OSError` from this call rather than a failure inside the nursery.
     """
-    if options.ssl_context is None:
-        listeners = await trio.open_tcp_listeners(options.port, host=options.host)
+    listeners: list[trio.abc.Listener[trio.abc.Stream]]
+    if options.sockets:  # systemd socket activation: the .socket unit bound and listens
+        listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(options.sockets[0]))]
+        if options.ssl_context is not None:
+            listeners = [trio.SSLListener(listeners[0], options.ssl_context)]
+    elif options.ssl_context is None:
+        listeners = list(await trio.open_tcp_listeners(options.port, host=options.host))
     else:
-        listeners = await trio.open_ssl_over_tcp_listeners(options.port, options.ssl_context,
-                                                           host=options.host)
+        listeners = list(await trio.open_ssl_over_tcp_listeners(options.port, options.ssl_context,
+                                                                host=options.host))
     actions_send, actions_recv = trio.open_memory_channel[Action](options.action_queue)
     monitor_send, monitor_recv = trio.open_memory_channel[Action](64)
     state = ServerState(options=options, memory=MemoryBackend(registry=True),
@@ -88,8 +93,10 @@ async def _start_dashboard(nursery: trio.Nursery, options: ServeOptions, ws_port
     except ImportError:  # pragma: no cover - the dashboard ships with the package
         return
     ws_url = f"{'ws' if options.ssl_context is None else 'wss'}://{options.host}:{ws_port}"
+    inherited = options.sockets[1:2]  # a second socket of the .socket unit is the dashboard's
     try:
-        listeners = await nursery.start(serve_dashboard, options.host, options.http_port, ws_url)
+        listeners = await nursery.start(functools.partial(serve_dashboard, options.host, options.http_port,
+                                                          ws_url, sockets=inherited))
     except OSError as exc:
         log.warning("dashboard not started on port %s: %s", options.http_port, exc)
         return

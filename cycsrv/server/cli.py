@@ -51,12 +51,23 @@ def parse_action_tokens(tokens: Sequence[str]) -> tuple[Request, ...]:
     return tuple(requests)
 
 
+#: What an input file may be: Cyclus XML, its JSON form, or its Python form.
+INPUT_SUFFIXES = (".xml", ".json", ".py")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 def add_serve_parser(sub: Any) -> None:
     # defaults live in cycsrv.server.config (None here means "not given on the command line")
-    p = sub.add_parser("serve", help="run an input under the websocket server (cyclus.server protocol)",
-                       description="Every option can also be set as CYCSRV_<NAME> in the environment "
-                                   "or as <name> in a TOML --config file (command line > environment > file).")
-    p.add_argument("input", nargs="?", help="Cyclus input file")
+    p = sub.add_parser(
+        "serve", help="run an input under the websocket server (cyclus.server protocol) and a live dashboard",
+        description="Check the input (as `cycsrv validate` does), then serve it over websockets with the "
+                    "cyclus.server protocol, and a browser dashboard on the next port. The simulation "
+                    "starts on a `load` event (or `-i load`). Every option can also be set as "
+                    "CYCSRV_<NAME> in the environment or as <name> in a TOML --config file (command "
+                    "line > environment > file). Under systemd it reports READY/STATUS/WATCHDOG and takes "
+                    "the sockets of a .socket unit (LISTEN_FDS): the websocket's, then the dashboard's.")
+    p.add_argument("input", nargs="?", help="Cyclus input file: .xml, .json or .py (may stand anywhere on "
+                                            "the command line)")
     p.add_argument("-c", "--config", help="TOML file of settings (also CYCSRV_CONFIG)")
     p.add_argument("-o", "--output", help="output SQLite file (default: <input basename>.sqlite)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
@@ -69,7 +80,8 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--http-port", type=int, help="dashboard HTTP port (default: websocket port + 1)")
     p.add_argument("--no-dashboard", action="store_true", default=None, help="do not serve the browser dashboard")
     p.add_argument("--max-message-size", type=int, help="largest accepted client message (bytes, default 1 MiB)")
-    p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
+                   help="DEBUG, INFO, WARNING or ERROR (default INFO; tracebacks of a failed run at DEBUG)")
     p.add_argument("--log-format", choices=("text", "json"), help="text, or json: one object per line (journald)")
     p.add_argument("--log-file", help="log to this file instead of stderr (SIGHUP reopens it)")
     p.add_argument("--token-file", help="clients must send this file's token (Authorization: Bearer, subprotocol "
@@ -80,7 +92,22 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--keyfile", help="TLS private key (PEM), if not in --certfile")
     p.add_argument("--rate-limit", type=float, help="messages per second per client (default 0: no limit)")
     p.add_argument("--rate-burst", type=int, help="burst allowed over --rate-limit (default: one second's worth)")
+    p.add_argument("--client-timeout", type=float, help="seconds a client may read nothing while a message "
+                   "waits for it before it is closed (1013; default 30). Slow readers are kept: per-step "
+                   "broadcasts are conflated, the newest replacing the unsent")
     p.set_defaults(func=run_serve)
+
+
+def take_input_from_actions(args: argparse.Namespace) -> None:
+    """`serve -i load input.xml`: `-i`/`-r` take every word after them, so an input file given
+    last lands among the action tokens; move it back to `input`."""
+    if getattr(args, "input", None) is not None:
+        return
+    for name in ("initial_actions", "repeating_actions"):
+        tokens = getattr(args, name, None)
+        if tokens and "=" not in tokens[-1] and tokens[-1].endswith(INPUT_SUFFIXES):
+            args.input = tokens.pop()
+            return
 
 
 def options_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> ServeOptions:
@@ -121,6 +148,10 @@ def options_from_settings(s: Mapping[str, Any]) -> ServeOptions:
         raise ConfigError("keyfile: given without certfile")
     if s["rate_limit"] < 0:
         raise ConfigError(f"rate_limit: must be 0 (off) or positive, got {s['rate_limit']}")
+    if not s["client_timeout"] > 0:
+        raise ConfigError(f"client_timeout: must be a positive number of seconds, got {s['client_timeout']}")
+    if s["log_level"].upper() not in LOG_LEVELS:
+        raise ConfigError(f"log_level: must be one of {', '.join(LOG_LEVELS)}, got {s['log_level']!r}")
     if s["log_format"] not in ("text", "json"):
         raise ConfigError(f"log_format: must be text or json, got {s['log_format']!r}")
     return ServeOptions(
@@ -137,6 +168,7 @@ def options_from_settings(s: Mapping[str, Any]) -> ServeOptions:
         ssl_context=ssl_context,
         rate_limit=s["rate_limit"],
         rate_burst=s["rate_burst"] or 0,
+        client_timeout=s["client_timeout"],
         handle_signals=True,
     )
 
@@ -152,7 +184,8 @@ class AnnounceReady:
     def started(self, port: int | None = None) -> None:
         from cycsrv import systemd
 
-        print(f"serving cyclus at {self.scheme}://{self.host}:{port}", flush=True)
+        if not sys.stdout.isatty():  # for scripts; on a terminal the log line says it already
+            print(f"serving cyclus at {self.scheme}://{self.host}:{port}", flush=True)
         systemd.notify("READY=1", f"STATUS=listening on {self.scheme}://{self.host}:{port}",
                        f"MAINPID={os.getpid()}")
 
@@ -162,11 +195,14 @@ def run_serve(args: argparse.Namespace) -> int:
 
     import trio
 
+    from cycsrv import systemd
+    from cycsrv.kernel.checks import check_input
     from cycsrv.server.app import serve
     from cycsrv.server.config import ConfigError, merge_settings
     from cycsrv.server.events import ProtocolError
     from cycsrv.server.logs import setup_logging
 
+    take_input_from_actions(args)
     try:
         settings = merge_settings(args, os.environ)
         options = options_from_settings(settings)
@@ -184,6 +220,15 @@ def run_serve(args: argparse.Namespace) -> int:
     if not Path(options.input).is_file():
         print(f"cycsrv serve: error: input file {options.input} not found", file=sys.stderr)
         return 2
+    problems = check_input(options.input)  # before READY=1: systemd sees a failed start
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    sockets = tuple(systemd.listen_sockets())
+    if sockets:
+        options = attrs.evolve(options, sockets=sockets, host=sockets[0].getsockname()[0],
+                               port=sockets[0].getsockname()[1])
     ready = AnnounceReady(options.host, "ws" if options.ssl_context is None else "wss")
     try:
         trio.run(functools.partial(serve, options, task_status=ready))

@@ -58,6 +58,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keyfile", str),
     Setting("rate_limit", float, 0.0),
     Setting("rate_burst", int),
+    Setting("client_timeout", float, 30.0),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}

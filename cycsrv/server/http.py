@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
-from collections.abc import Iterator
+import socket
+from collections.abc import Iterator, Sequence
 from importlib.resources.abc import Traversable
 from urllib.parse import unquote, urlsplit
 
@@ -217,9 +218,11 @@ async def handle_connection(site: dict[str, StaticFile], stream: trio.abc.Stream
 
 
 async def serve_dashboard(
-    host: str, port: int, ws_url: str, *, task_status: trio.TaskStatus[list[trio.SocketListener]] = trio.TASK_STATUS_IGNORED
+    host: str, port: int, ws_url: str, *, sockets: Sequence[socket.socket] = (),
+    task_status: trio.TaskStatus[list[trio.SocketListener]] = trio.TASK_STATUS_IGNORED
 ) -> None:
-    """Serve the dashboard on `host:port` until cancelled; `ws_url` is what `/config.json` tells the page.
+    """Serve the dashboard on `host:port` (or on listening `sockets` passed by systemd) until
+    cancelled; `ws_url` is what `/config.json` tells the page.
 
     With `nursery.start`, returns the listeners once they accept connections (port 0 picks a free port).
     """
@@ -228,4 +231,8 @@ async def serve_dashboard(
     async def handler(stream: trio.SocketStream) -> None:
         await handle_connection(site, stream)
 
-    await trio.serve_tcp(handler, port, host=host, task_status=task_status)
+    if sockets:
+        listeners = [trio.SocketListener(trio.socket.from_stdlib_socket(s)) for s in sockets]
+        await trio.serve_listeners(handler, listeners, task_status=task_status)
+    else:
+        await trio.serve_tcp(handler, port, host=host, task_status=task_status)

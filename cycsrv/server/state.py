@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import socket
 import ssl
 from collections.abc import Hashable
 from typing import Any
@@ -52,6 +53,8 @@ class ServeOptions:
     rate_burst: int = 0
     #: SIGTERM/SIGINT shut down, SIGHUP reopens log files (only in the main thread: the CLI)
     handle_signals: bool = False
+    #: listening sockets from systemd (socket activation): the websocket's, then the dashboard's
+    sockets: tuple[socket.socket, ...] = ()
 
 
 @attrs.define(eq=False)
