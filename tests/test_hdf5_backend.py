@@ -219,11 +219,18 @@ def test_no_table_before_its_first_row(tmp_path):
 
 
 CHILD = textwrap.dedent("""
+    import random
     import sys
+    import time
     from cycsrv.kernel.simulation import Simulation
     from cycsrv.store.hdf5 import Hdf5Backend
+
+    def step_done(t):
+        print(t, flush=True)
+        time.sleep(random.uniform(0, 0.01))  # the kill lands anywhere in the next steps, not at this boundary
+
     sim = Simulation.from_file(sys.argv[1], backends=[Hdf5Backend(sys.argv[2])])
-    sim.run(lambda t: print(t, flush=True))
+    sim.run(step_done)
 """)
 
 
