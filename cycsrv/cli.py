@@ -120,10 +120,13 @@ def cmd_archetypes(args: argparse.Namespace) -> int:
 
 
 def cmd_annotations(args: argparse.Namespace) -> int:
-    from cycsrv.archetypes.registry import annotations
+    from cycsrv.archetypes.registry import annotations, annotations_of, load_archetype, split_spec
 
     try:
-        data = annotations(args.spec)
+        try:
+            data = annotations(args.spec)
+        except KeyError:  # not built in: a Python archetype module, imported from here
+            data = annotations_of(load_archetype(*split_spec(args.spec)))
     except KeyError as exc:
         print(f"cycsrv: error: {exc.args[0]}", file=sys.stderr)
         return 1
@@ -170,6 +173,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    import cycsrv.compat  # noqa: F401 - inputs may use Python archetypes written for Cyclus
     try:
         status = int(args.func(args))
         sys.stdout.flush()  # here, where a closed pipe can still be caught
