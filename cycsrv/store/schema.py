@@ -33,7 +33,7 @@ class DbType(enum.IntEnum):
     SET_STRING = 32
     LIST_INT = 42
     LIST_STRING = 48
-    PAIR_INT_INT = 54
+    PAIR_INT_INT = 57
     MAP_INT_INT = 82
     MAP_INT_DOUBLE = 86
     MAP_INT_STRING = 88
