@@ -244,3 +244,42 @@ def test_a_real_cyclus_package_is_never_shadowed(tmp_path):
                          env=env, cwd=tmp_path, check=True).stdout.splitlines()[-1]
     assert json.loads(out) == [True, "the real cyclus.agents", "cycsrv.compat.agents",
                                True, "the real cyclus.agents", True]
+
+
+def test_resources_and_buffers_keep_cyclus_python_interface():
+    from cycsrv.kernel.context import Context
+    from cycsrv.kernel.recorder import Recorder
+
+    ctx = Context(Recorder(), duration=10, dt=2629850, start_year=2000, start_month=1)
+    token = ts.ACTIVE_CONTEXT.set(ctx)
+    try:
+        m = ts.Material.create_untracked(3.0, {"U235": 1.0, 922380000: 3.0})
+        assert (m.quantity, m.type, m.units) == (3.0, "Material", "kg")
+        assert m.comp() == {922350000: 1.0, 922380000: 3.0}
+        part = m.extract_qty(1.0)
+        assert (part.quantity, m.quantity) == (1.0, 2.0)
+        m.absorb(part)
+        assert (m.quantity, part.quantity) == (3.0, 0.0)
+        twin = m.clone()
+        assert twin.state_id == m.state_id and twin != m and not twin.kernel.tracked
+        m.transmute({"U235": 1.0})
+        assert m.comp() == {922350000: 1.0}
+        m.decay(ctx.time)  # the kernel's decay: no time has passed, nothing changes
+        assert m.comp() == {922350000: 1.0} and m.prev_decay_time == 0
+        with pytest.raises(NotImplementedError, match="decay heat"):
+            m.decay_heat()
+        buf = ts.ResBufMaterial()
+        buf.push(m)
+        assert (buf.quantity, buf.count, len(buf)) == (3.0, 1, 1)
+        piece = buf.pop(1.0)
+        assert isinstance(piece, ts.Material) and (piece.quantity, buf.quantity) == (1.0, 2.0)
+        with pytest.raises(TypeError, match="expected a Product"):
+            ts.ResBufProduct().push(piece)
+        bread = ts.Product.create_untracked(2.0, "bread")
+        assert (bread.quality, bread.extract(0.5).quantity, bread.quantity) == ("bread", 0.5, 1.5)
+        with pytest.raises(ValueError, match="mass or atom"):
+            ts.Material.create_untracked(1.0, {"H1": 1.0}, basis="volume")
+    finally:
+        ts.ACTIVE_CONTEXT.reset(token)
+    with pytest.raises(RuntimeError, match="only be made while a simulation runs"):
+        ts.Material.create_untracked(1.0, {})
