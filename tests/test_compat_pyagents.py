@@ -283,3 +283,16 @@ def test_resources_and_buffers_keep_cyclus_python_interface():
         ts.ACTIVE_CONTEXT.reset(token)
     with pytest.raises(RuntimeError, match="only be made while a simulation runs"):
         ts.Material.create_untracked(1.0, {})
+
+
+def test_python_institutions_leave_retirement_to_the_facilities(tmp_path):
+    """Cyclus's Python institutions do not retire expired facilities; pyagents' Source
+    schedules its own decommissioning when built with a lifetime, its Sink never leaves."""
+    text = source_to_sink("cyclus.pyagents").replace(
+        "<facility><name>src</name>", "<facility><name>src</name><lifetime>4</lifetime>").replace(
+        "<facility><name>snk</name>", "<facility><name>snk</name><lifetime>2</lifetime>")
+    db = run(tmp_path, "lifetimes.xml", text)
+    ids = dict(rows(db, "SELECT Prototype, AgentId FROM AgentEntry"))
+    assert rows(db, "SELECT AgentId, SchedTime, DecomTime FROM DecomSchedule") == [(ids["src"], 0, 3)]
+    assert rows(db, "SELECT AgentId, ExitTime FROM AgentExit") == [(ids["src"], 3)]
+    assert rows(db, "SELECT Time FROM Transactions ORDER BY Time") == [(t,) for t in range(4)]
