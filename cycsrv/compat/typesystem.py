@@ -160,6 +160,9 @@ _BY_NORM = {_freeze(t.type): t for t in TYPES}
 #: DbTypes ids by name (BOOL, INT, ..., VECTOR_STRING, ...), plus VL_STRING.
 IDS: dict[str, int] = {t.name: t.id for t in TYPES} | {"VL_STRING": 5}
 NAMES: dict[int, str] = {v: k for k, v in IDS.items()}
+#: Normal forms and C++ spellings by id.
+NORMS: dict[int, Any] = {t.id: _norm(t.type) for t in TYPES}
+CPPTYPES: dict[int, str] = {}
 globals().update(IDS)
 
 
@@ -188,6 +191,9 @@ def kernel_dbtype(t: Any) -> DbType:
 
 def _cpp(t: CyclusType) -> str:
     return t if isinstance(t, str) else f"{t[0]}<{', '.join(_cpp(p) for p in t[1:])}>"
+
+
+CPPTYPES.update({t.id: _cpp(t.type) for t in TYPES})
 
 
 # ---------------------------------------------------------------------------------------------
