@@ -296,3 +296,17 @@ def test_python_institutions_leave_retirement_to_the_facilities(tmp_path):
     assert rows(db, "SELECT AgentId, SchedTime, DecomTime FROM DecomSchedule") == [(ids["src"], 0, 3)]
     assert rows(db, "SELECT AgentId, ExitTime FROM AgentExit") == [(ids["src"], 3)]
     assert rows(db, "SELECT Time FROM Transactions ORDER BY Time") == [(t,) for t in range(4)]
+
+
+def test_cyclus_names_exist_only_while_archetype_modules_load(tmp_path):
+    from cycsrv.compat.loader import CyclusFinder, cyclus_modules
+
+    run(tmp_path, "oven.xml")
+    assert not any(n == "cyclus" or n.startswith("cyclus.") for n in sys.modules)
+    assert not any(isinstance(f, CyclusFinder) for f in sys.meta_path)
+    with cyclus_modules(), cyclus_modules():
+        import cyclus.agents
+        import cyclus.pyagents
+
+        assert cyclus.agents is cy_agents and cyclus.pyagents.Sink.__module__ == "cycsrv.compat.pyagents"
+    assert "cyclus" not in sys.modules and "cyclus.agents" not in sys.modules
