@@ -2,6 +2,7 @@
 """Fleet benchmark: once-through fleets of N reactors over 1200 monthly steps, vs real Cyclus.
 
 Usage: scripts/bench_fleet.py [REFERENCE_DIR] [--sizes 10,50,200,1000] [--repeat R] [--profile N]
+                              [--decay N]
 
 Runs REFERENCE_DIR/inputs/scale__fleet_N.xml (default ../shared/reference) with the SQLite
 backend, each in a fresh interpreter, and prints the kernel's wall time (parse + run + close),
@@ -12,6 +13,8 @@ peak RSS, beside real Cyclus 1.6's time for the same file on this machine type
 linearly with N). With `--repeat R` each size runs R times and the fastest run counts (other
 work on the machine only ever slows a run down). Sizes whose input is missing are skipped.
 `--profile N` also runs size N under cProfile and prints the functions with the most own time.
+`--decay N` (default 200; 0 skips) runs size N once more with `<decay>lazy</decay>` instead of
+the file's `never` and prints the kernel CPU time of both and their ratio (target: <= 1.5x).
 
 Before and after the runs it times a fixed pure-Python workload (`calibration`, the fastest
 of five): on a shared machine, compare runs of different days by their calibration too.
@@ -104,6 +107,22 @@ def calibrate(rounds: int = 5) -> float:
     return best
 
 
+def decay_case(path: Path, repeat: int) -> None:
+    """The fleet at `path` as written (`<decay>never</decay>`) and with lazy decay: CPU seconds."""
+    text = path.read_text() if path.exists() else ""
+    if "<decay>never</decay>" not in text:
+        print(f"decay: no {path.name} with <decay>never</decay> to switch, skipped")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        lazy = Path(tmp) / path.name.replace(".xml", "_lazy.xml")
+        lazy.write_text(text.replace("<decay>never</decay>", "<decay>lazy</decay>"))
+        runs = max(1, repeat)
+        never_cpu = min(run_once(path)[1] for _ in range(runs))
+        lazy_cpu = min(run_once(lazy)[1] for _ in range(runs))
+    print(f"decay ({path.stem}): never {never_cpu:.2f} s cpu, lazy {lazy_cpu:.2f} s cpu, "
+          f"lazy/never {lazy_cpu / never_cpu:.2f}x", flush=True)
+
+
 def cyclus_times(runs_tsv: Path) -> dict[str, float]:
     """Real Cyclus's wall seconds per input name, from the reference runs.tsv."""
     if not runs_tsv.exists():
@@ -119,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="10,50,200,1000", help="comma-separated fleet sizes")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest counts")
     ap.add_argument("--profile", type=int, default=0, help="also profile this size with cProfile")
+    ap.add_argument("--decay", type=int, default=200, help="fleet size to time with lazy decay vs never (0: skip)")
     a = ap.parse_args(argv)
     ref = Path(a.reference)
     theirs = cyclus_times(ref / "runs.tsv")
@@ -135,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{cyc / wall:.2f}x" if cyc else "-"
         print(f"{n:>5} {secs:9.2f} {cpu:10.2f} {wall:10.2f} {peak:8.0f} {cyc or float('nan'):9.2f} {ratio:>9} "
               f"{secs / (n * STEPS) * 1e6:16.1f}", flush=True)
+    if a.decay:
+        decay_case(ref / "inputs" / f"scale__fleet_{a.decay}.xml", a.repeat)
     print(f"calibration after: {calibrate() * 1e3:.1f} ms", flush=True)
     if a.profile:
         path = ref / "inputs" / f"scale__fleet_{a.profile}.xml"

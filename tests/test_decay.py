@@ -169,3 +169,22 @@ def test_spent_fuel_agrees_with_radioactivedecay_high_precision():
     """Against radioactivedecay's SymPy (arbitrary precision) solution: CRAM-48 is within 1e-12."""
     rd = pytest.importorskip("radioactivedecay")
     assert _worst_relative_error(rd.InventoryHP(SPENT, "kg"), 10_000 * YEAR) < 1e-12
+
+
+@pytest.mark.parametrize(("name", "secs"), [("H3", 86400), ("U235", 2629846), ("Cs137", 2629846), ("Sr89", 60)])
+def test_steps_to_notice_is_the_first_step_cyclus_would_decay(name, secs):
+    """Cyclus decays once ``1 - exp(-lambda * dt * steps) >= 1e-4`` for some nuclide."""
+    nuc = nucname.id(name)
+    steps = decay.steps_to_notice([nuc, nucname.id("Pb208")], secs)
+    rate = decay.decay_constant(nuc) * secs
+
+    def noticed(s: float) -> bool:
+        return 1.0 - math.exp(-rate * s) >= 1e-4
+
+    assert noticed(steps) and (steps == 1 or not noticed(steps - 1))
+
+
+def test_steps_to_notice_stable_and_large_compositions():
+    assert decay.steps_to_notice([nucname.id("Pb208"), 922000000], 2629846) == math.inf
+    big = [n for n in decay.nuclides() if decay.decay_constant(n) == 0][:101]
+    assert decay.steps_to_notice(big, 2629846) == 1  # past 100 nuclides Cyclus always decays

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from cycsrv.kernel import tables
+from cycsrv.kernel import decay, tables
 
 if TYPE_CHECKING:
     from cycsrv.kernel.recorder import Recorder
@@ -85,7 +85,7 @@ class Composition:
     """
 
     __slots__ = ("_atom", "_atom_total", "_decayed_for", "_lineage", "_mass", "_mass_total",
-                 "_max_lambda", "id", "recorded")
+                 "_notice", "id", "recorded")
 
     def __init__(self, ctx: ResourceContext, mass: dict[int, float] | None, atom: dict[int, float] | None) -> None:
         self.id = ctx.next_comp_id()
@@ -143,26 +143,19 @@ class Composition:
         total = self._decayed_for + steps
         got = lineage.get(total)
         if got is None:
-            from cycsrv.kernel.decay import decay_atoms
-
-            got = Composition(ctx, None, decay_atoms(self.atom(), float(ctx.dt) * steps))
+            got = Composition(ctx, None, decay.decay_atoms(self.atom(), float(ctx.dt) * steps))
             got._lineage = lineage
             got._decayed_for = total
             lineage[total] = got
         return got
 
-    def decays_noticeably(self, secs_per_step: int, steps: int) -> bool:
-        """True if some nuclide's amount would change by `decay.NOTICEABLE` or more in `steps`
-        steps (always, past `decay.ALWAYS_DECAY` nuclides): Cyclus's test before decaying."""
-        from cycsrv.kernel import decay
-
-        atoms = self.atom()
-        if len(atoms) > decay.ALWAYS_DECAY:
-            return True
-        lam: float | None = getattr(self, "_max_lambda", None)
-        if lam is None:
-            lam = self._max_lambda = decay.max_decay_constant(atoms)
-        return 1.0 - math.exp(-(lam * float(secs_per_step)) * float(steps)) >= decay.NOTICEABLE
+    def steps_to_notice(self, secs_per_step: int) -> float:
+        """The fewest steps of `secs_per_step` seconds before a material of this composition
+        decays (`decay.steps_to_notice`: Cyclus skips changes below 1e-4), computed once."""
+        got: tuple[int, float] | None = getattr(self, "_notice", None)
+        if got is None or got[0] != secs_per_step:
+            got = self._notice = (secs_per_step, decay.steps_to_notice(self.atom(), secs_per_step))
+        return got[1]
 
     def record(self, ctx: ResourceContext) -> None:
         """Write the `Compositions` rows once: mass fractions in ascending nuclide order."""
@@ -343,7 +336,7 @@ class Material(Resource):
             raise ValueError(f"cannot decay backwards: material last decayed at time {self.prev_decay_time}, "
                              f"asked to decay to time {time}")
         comp = stored_comp(self)
-        if not comp.decays_noticeably(ctx.dt, steps):
+        if steps < comp.steps_to_notice(ctx.dt):
             return
         self.prev_decay_time = time
         self.transmute(comp.decay(ctx, steps))
