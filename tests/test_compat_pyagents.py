@@ -310,3 +310,43 @@ def test_cyclus_names_exist_only_while_archetype_modules_load(tmp_path):
 
         assert cyclus.agents is cy_agents and cyclus.pyagents.Sink.__module__ == "cycsrv.compat.pyagents"
     assert "cyclus" not in sys.modules and "cyclus.agents" not in sys.modules
+
+
+HIERARCHY = '''
+from cyclus.agents import Facility
+import cyclus.typesystem as ts
+
+
+class Base(Facility):
+    commod = ts.String(default="water")
+
+    def build(self, parent):
+        super().build(parent)
+        print("base build under", parent.prototype, "entered", self.enter_time)
+
+    def get_material_requests(self):
+        return {self.commod: ts.Material.create_untracked(1.0, {"H1": 1.0})}
+
+
+class Child(Base):
+    def build(self, parent):
+        super().build(parent)
+        print("child build")
+
+    def get_material_requests(self):
+        port = super().get_material_requests()
+        return [port, {"other": [ts.Material.create_untracked(2.0, {"H1": 1.0})]}]
+'''
+
+
+def test_hooks_chain_through_super_as_in_cyclus(tmp_path, capfd):
+    (tmp_path / "family.py").write_text(HIERARCHY)
+    text = source_to_sink("cyclus.pyagents").replace(
+        "<spec><lib>cyclus.pyagents</lib><name>Sink</name></spec>", "<spec><lib>family</lib><name>Child</name></spec>"
+    ).replace("<config><Sink><in_commods><val>water</val></in_commods><capacity> 1.00 </capacity></Sink></config>",
+              "<config><Child/></config>")
+    db = run(tmp_path, "family.xml", text)
+    out = capfd.readouterr().out.splitlines()
+    assert out == ["base build under town entered 0", "child build"]
+    assert rows(db, "SELECT Commodity, COUNT(*) FROM Transactions GROUP BY Commodity") == [("water", 10)]
+    assert rows(db, "SELECT DISTINCT Spec FROM AgentEntry WHERE Prototype = 'snk'") == [(":family:Child",)]
