@@ -250,7 +250,7 @@ def test_lazy_absorb_decays_both_materials_first():
 
 STORAGE_INPUT = """<simulation>
   <control><duration>125</duration><startmonth>1</startmonth><startyear>2000</startyear>
-    <decay>{mode}</decay></control>
+    <decay>{mode}</decay>{extra}</control>
   <archetypes>
     <spec><lib>agents</lib><name>NullRegion</name></spec>
     <spec><lib>agents</lib><name>NullInst</name></spec>
@@ -278,14 +278,14 @@ STORAGE_INPUT = """<simulation>
 
 def test_bad_decay_mode_is_an_input_error(tmp_path: Path):
     path = tmp_path / "bad.xml"
-    path.write_text(STORAGE_INPUT.format(mode="Lazy"))
+    path.write_text(STORAGE_INPUT.format(mode="Lazy", extra=""))
     with pytest.raises(InputError, match=r"bad\.xml:3: <decay> must be one of never, manual, lazy, got 'Lazy'"):
         Simulation.from_file(path)
 
 
-def _run_storage(tmp_path: Path, mode: str, on_step=None) -> MemoryBackend:
+def _run_storage(tmp_path: Path, mode: str, on_step=None, extra: str = "") -> MemoryBackend:
     path = tmp_path / f"storage_{mode}.xml"
-    path.write_text(STORAGE_INPUT.format(mode=mode))
+    path.write_text(STORAGE_INPUT.format(mode=mode, extra=extra))
     mem = MemoryBackend()
     sim = Simulation.from_file(path, backends=[mem])
     sim.run(on_step)
@@ -339,7 +339,7 @@ def test_streamed_compositions_show_the_decayed_composition(tmp_path: Path):
             seen[t] = {r["NucId"] for r in _rows(mem_box[0], "Compositions")}
 
     path = tmp_path / "stream.xml"
-    path.write_text(STORAGE_INPUT.format(mode="lazy"))
+    path.write_text(STORAGE_INPUT.format(mode="lazy", extra=""))
     mem = MemoryBackend()
     mem_box.append(mem)
     sim = Simulation.from_file(path, backends=[mem])
@@ -352,3 +352,17 @@ def test_streamed_compositions_show_the_decayed_composition(tmp_path: Path):
 def test_decay_mode_is_recorded(tmp_path: Path):
     mem = _run_storage(tmp_path, "lazy")
     assert _rows(mem, tables.DECAY_MODE.name) == [{"SimId": _rows(mem, "Info")[0]["SimId"], "Decay": "lazy"}]
+
+
+def test_explicit_inventory_shows_decay_without_changing_the_materials(tmp_path: Path):
+    """Cyclus records inventories from merged clones: in lazy mode the clones decay, the held
+    materials keep their states (the same Resources rows as without explicit inventories)."""
+    plain = _run_storage(tmp_path, "lazy")
+    mem = _run_storage(tmp_path, "lazy", extra="<explicit_inventory>true</explicit_inventory>")
+    history = ("ResourceId", "ObjId", "TimeCreated", "Quantity", "Parent1", "Parent2")
+    assert [tuple(r[k] for k in history) for r in _rows(mem, "Resources")] == [
+        tuple(r[k] for k in history) for r in _rows(plain, "Resources")]
+    pool = next(a["AgentId"] for a in _rows(mem, "AgentEntry") if a["Prototype"] == "Pool")
+    held = {r["NucId"]: r["Quantity"] for r in _rows(mem, "ExplicitInventory", [["AgentId", "==", pool], ["Time", "==", 60]])}
+    assert held[CS137] / held[U238] == pytest.approx(math.exp(-decay.decay_constant(CS137) * 60 * 2629850), rel=1e-6)
+    assert held[BA137] > 0.05

@@ -260,6 +260,16 @@ class Material(Resource):
         """An untracked material with a new empty composition (Cyclus's `NewBlankMaterial`)."""
         return cls(ctx, qty, Composition.from_mass(ctx, {}))
 
+    def clone(self) -> Material:
+        """An untracked copy with this material's ids, composition and decay time (Cyclus's
+        `Clone`): in a lazy simulation reading the copy decays the copy, not this material."""
+        c = object.__new__(type(self))
+        c.ctx, c.qty, c.state_id, c.obj_id = self.ctx, self.qty, self.state_id, self.obj_id
+        c.package, c.tracked, c.unit_value = self.package, False, self.unit_value
+        _COMP_SLOT.__set__(c, stored_comp(self))
+        c.prev_decay_time = self.prev_decay_time
+        return c
+
     @property
     def qual_id(self) -> int:
         return self.comp.id
