@@ -350,3 +350,16 @@ def test_hooks_chain_through_super_as_in_cyclus(tmp_path, capfd):
     assert out == ["base build under town entered 0", "child build"]
     assert rows(db, "SELECT Commodity, COUNT(*) FROM Transactions GROUP BY Commodity") == [("water", 10)]
     assert rows(db, "SELECT DISTINCT Spec FROM AgentEntry WHERE Prototype = 'snk'") == [(":family:Child",)]
+
+
+def test_products_trade_through_the_product_hooks(tmp_path):
+    text = source_to_sink("cyclus.pyagents").replace(
+        "<spec><lib>cyclus.pyagents</lib><name>Source</name></spec>", "<spec><lib>bakery</lib><name>Stall</name></spec>"
+    ).replace("<config><Source><commod>water</commod><recipe_name>hydrogen</recipe_name><capacity>1.0</capacity>"
+              "</Source></config>", "<config><Stall><commod>water</commod><capacity>0.5</capacity></Stall></config>")
+    db = run(tmp_path, "stall.xml", text)
+    ids = dict(rows(db, "SELECT Prototype, AgentId FROM AgentEntry"))
+    assert rows(db, "SELECT * FROM Products") == rows(db, "SELECT SimId, 1, 'loaf' FROM Info")
+    trans = rows(db, "SELECT t.SenderId, t.ReceiverId, t.BidCost, r.Type, r.Quantity, r.Units, r.QualId "
+                     "FROM Transactions t JOIN Resources r USING (ResourceId) ORDER BY t.Time")
+    assert trans == [(ids["src"], ids["snk"], 0.5, "Product", 0.5, "NONE", 1)] * 10

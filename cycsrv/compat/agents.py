@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from cycsrv.compat import lib
 from cycsrv.compat import typesystem as ts
+from cycsrv.compat.views import callable_agent, real_agent
 from cycsrv.kernel.agent import Agent as _KAgent
 from cycsrv.kernel.agent import Facility as _KFacility
 from cycsrv.kernel.agent import Institution as _KInstitution
@@ -256,43 +257,6 @@ def bid_portfolios(agent: Agent, raw: Any, kind: type[Any] = _KMaterial) -> list
 
 
 # ---------------------------------------------------------------------------------------------
-# Parents as Cyclus hands them out: callable (`self.parent()`), still the agent itself
-
-_VIEW_CLASSES: dict[type, type] = {}
-
-
-def _view_eq(self: Any, other: object) -> bool:
-    return getattr(other, "_cy_real", other) is self._cy_real
-
-
-def _view_hash(self: Any) -> int:
-    return object.__hash__(self._cy_real)
-
-
-def _view_call(self: Any) -> Any:
-    return self
-
-
-def callable_agent(agent: Any) -> Any:
-    """`agent`, callable as `agent()` (returning itself), as Cyclus's `parent()` needs.
-
-    cyclus.agents agents are callable already; a kernel agent (a built-in institution, say)
-    gets a view of a subclass of its class that shares its attributes."""
-    if agent is None or isinstance(agent, Agent) or hasattr(agent, "_cy_real"):
-        return agent
-    cls = type(agent)
-    view_cls = _VIEW_CLASSES.get(cls)
-    if view_cls is None:
-        view_cls = _VIEW_CLASSES[cls] = type(cls.__name__, (cls,), {
-            "__slots__": ("_cy_real",), "__module__": cls.__module__, "__call__": _view_call,
-            "__eq__": _view_eq, "__hash__": _view_hash})
-    view = object.__new__(view_cls)
-    view.__dict__ = agent.__dict__
-    view._cy_real = agent
-    return view
-
-
-# ---------------------------------------------------------------------------------------------
 # The classes
 
 
@@ -444,18 +408,18 @@ class Agent(_KAgent):
         return self.annotations
 
     def in_family_tree(self, other: Any) -> bool:
-        return _real(other) is self or self.ancestor_of(other) or self.decendent_of(other)
+        return real_agent(other) is self or self.ancestor_of(other) or self.decendent_of(other)
 
     def ancestor_of(self, other: Any) -> bool:
-        node = _real(_real(other).parent)
+        node = real_agent(real_agent(other).parent)
         while node is not None:
             if node is self:
                 return True
-            node = _real(node.parent)
+            node = real_agent(node.parent)
         return False
 
     def decendent_of(self, other: Any) -> bool:
-        return any(kid is self or self.decendent_of(kid) for kid in _real(other).children)
+        return any(kid is self or self.decendent_of(kid) for kid in real_agent(other).children)
 
     def lifetime_force(self, n_timesteps: int) -> None:
         """Set the lifetime even after the agent is built (ending no earlier than now)."""
@@ -501,10 +465,6 @@ class Agent(_KAgent):
             buf = getattr(self, name)
             if hasattr(buf, "buffer"):
                 buf.buffer.capacity = float(value)
-
-
-def _real(agent: Any) -> Any:
-    return getattr(agent, "_cy_real", agent)
 
 
 def _install_adapters(cls: type[Agent]) -> None:

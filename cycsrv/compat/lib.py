@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from cycsrv.compat import typesystem as ts
+from cycsrv.compat.views import real_agent
 from cycsrv.kernel.agent import Agent
 from cycsrv.kernel.context import Context as _KernelContext
 from cycsrv.kernel.recorder import Datum as _KernelDatum
@@ -91,10 +92,10 @@ class Context(_KernelContext):
         _KernelContext.add_recipe(self, name, ts.composition(self, comp, basis))
 
     def schedule_build(self, parent: Any, proto_name: str, t: int = -1) -> None:
-        self.sched_build(_real(parent), proto_name, t)
+        self.sched_build(real_agent(parent), proto_name, t)
 
     def schedule_decom(self, agent: Any, t: int = -1) -> None:
-        self.sched_decom(_real(agent), t)
+        self.sched_decom(real_agent(agent), t)
 
     def new_datum(self, title: str) -> Datum:  # type: ignore[override]
         return Datum(_KernelContext.new_datum(self, title))
@@ -105,11 +106,7 @@ class Context(_KernelContext):
 
     def del_agent(self, agent: Any) -> None:
         """Take `agent` out of the simulation now (Cyclus's `DelAgent`)."""
-        _real(agent).decommission()
-
-
-def _real(agent: Any) -> Any:
-    return getattr(agent, "_cy_real", agent)
+        real_agent(agent).decommission()
 
 
 def context_view(ctx: _KernelContext) -> Context:

@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from cycsrv.compat.views import callable_agent
 from cycsrv.kernel import nucname
 from cycsrv.kernel.resbuf import ResBuf as _KernelResBuf
 from cycsrv.kernel.resources import Composition
@@ -723,7 +724,7 @@ class Request(_Wrapped):
 
     @property
     def requester(self) -> Any:
-        return self.kernel.requester
+        return callable_agent(self.kernel.requester)
 
     @property
     def commodity(self) -> str:
@@ -757,11 +758,11 @@ class Bid(_Wrapped):
 
     @property
     def requester(self) -> Any:
-        return self.kernel.request.requester
+        return callable_agent(self.kernel.request.requester)
 
     @property
     def bidder(self) -> Any:
-        return self.kernel.bidder
+        return callable_agent(self.kernel.bidder)
 
     @property
     def commodity(self) -> str:

@@ -155,3 +155,19 @@ class Broken(Facility):
         print(f"tick {self.context.time}")
         if self.context.time == self.when:
             raise ValueError("the oven caught fire")
+
+
+class Stall(Facility):
+    """Sells loaves (a product) to whoever asks for its commodity, up to `capacity` per step."""
+
+    commod = ts.String()
+    capacity = ts.Double(default=2.0)
+
+    def get_product_bids(self, requests):
+        reqs = requests.get(self.commod, ())
+        offers = [{"request": req, "offer": ts.Product.create_untracked(req.target.quantity, "loaf"),
+                   "preference": 2.0} for req in reqs if req.requester.prototype != self.prototype]
+        return {"bids": offers, "constraints": [self.capacity]}
+
+    def get_product_trades(self, trades):
+        return {t: ts.Product.create(self, t.amt, "loaf") for t in trades}
