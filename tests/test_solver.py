@@ -20,7 +20,7 @@ from mocksim import Rows
 
 from cycsrv.kernel.exchange import BidPortfolio, RequestPortfolio
 from cycsrv.kernel.simulation import Simulation
-from cycsrv.kernel.solvers.highs import HighsOptions, HighsSolver
+from cycsrv.kernel.solvers.highs import HighsOptions, HighsSolver, SolverError
 from cycsrv.kernel.solvers.program import PreferenceError, build_program
 
 COIN = "<solver><config><coin-or/></config></solver>"
@@ -236,6 +236,12 @@ def test_verbose_sends_highs_log_to_the_run_log(tmp_path, caplog):
     messages = [r.getMessage() for r in caplog.records if r.name == "cycsrv.solver"]
     assert any("total variables" in m for m in messages)
     assert any("HiGHS" in m or "Objective" in m or "optimal" in m.lower() for m in messages)
+
+
+def test_a_time_limit_without_a_solution_is_a_clear_error(tmp_path):
+    # HiGHS checks its time limit before the first simplex iteration: an LP never starts
+    with pytest.raises(SolverError, match=r"step 0: .*no feasible solution within the 1e-12 s .*<timeout>"):
+        run(tmp_path, CONTENDED, 1, "<solver><config><coin-or><timeout>1e-12</timeout></coin-or></config></solver>")
 
 
 def test_quiet_by_default(tmp_path, caplog, capfd):
