@@ -363,3 +363,20 @@ def test_products_trade_through_the_product_hooks(tmp_path):
     trans = rows(db, "SELECT t.SenderId, t.ReceiverId, t.BidCost, r.Type, r.Quantity, r.Units, r.QualId "
                      "FROM Transactions t JOIN Resources r USING (ResourceId) ORDER BY t.Time")
     assert trans == [(ids["src"], ids["snk"], 0.5, "Product", 0.5, "NONE", 1)] * 10
+
+
+def test_a_malformed_portfolio_is_an_error_naming_the_hook(tmp_path):
+    (tmp_path / "sloppy.py").write_text(textwrap.dedent('''
+        from cyclus.agents import Facility
+
+        class Sloppy(Facility):
+            def get_material_requests(self):
+                return {"commodities": [{"water": 5.0}], "constraints": 5.0}
+    '''))
+    text = source_to_sink("cyclus.pyagents").replace(
+        "<spec><lib>cyclus.pyagents</lib><name>Sink</name></spec>", "<spec><lib>sloppy</lib><name>Sloppy</name></spec>"
+    ).replace("<config><Sink><in_commods><val>water</val></in_commods><capacity> 1.00 </capacity></Sink></config>",
+              "<config><Sloppy/></config>")
+    with pytest.raises(cy_agents.ArchetypeError, match=r"sloppy\.Sloppy\.get_material_requests of agent \d+ "
+                                                         r"\('snk'\): TypeError: request portfolio: commodity 'water'"):
+        run(tmp_path, "sloppy.xml", text)

@@ -8,9 +8,9 @@ hook Cyclus's Python shapes (request dicts, `{trade: material}`, `{(request, bid
 and turns the answer back into kernel portfolios. A call reaching an adapter through
 `super()` from a hook is passed straight on, so archetype class hierarchies work as in Cyclus.
 
-Errors in a hook propagate with a note naming the archetype, the hook and the agent. Cyclus
-itself leaves them pending and carries on; `set_hook_errors("report")` does that (printing
-the traceback to stderr) for runs that must behave like Cyclus.
+An error in a hook ends the run as an `ArchetypeError` naming the archetype, the hook and the
+agent. Cyclus itself leaves such errors pending and carries on; `set_hook_errors("report")`
+does that (printing the traceback to stderr) for runs that must behave like Cyclus.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ def _running(agent: Agent, hook: str) -> Iterator[None]:
     token = ts.ACTIVE_CONTEXT.set(agent.context)
     try:
         yield
+    except ArchetypeError:
+        raise
     except Exception as exc:
         where = f"in {type(agent).__module__}.{type(agent).__qualname__}.{hook} of agent {agent.id} ({agent.prototype!r})"
         if _HOOK_ERRORS == "report":
@@ -138,10 +140,10 @@ def _requests_hook(hook: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def adapter(self: Agent) -> list[RequestPortfolio]:
         if hook in self._cy_active:
             return fn(self)
-        raw = None
+        ports: list[RequestPortfolio] = []
         with _running(self, hook):
-            raw = fn(self)
-        return request_portfolios(self, raw, kind)
+            ports = request_portfolios(self, fn(self), kind)
+        return ports
     return adapter
 
 
@@ -152,10 +154,10 @@ def _bids_hook(hook: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         if hook in self._cy_active:
             return fn(self, commod_requests)
         requests = {c: tuple(ts.Request(r) for r in commod_requests[c]) for c in sorted(commod_requests)}
-        raw = None
+        ports: list[BidPortfolio] = []
         with _running(self, hook):
-            raw = fn(self, requests)
-        return bid_portfolios(self, raw, kind)
+            ports = bid_portfolios(self, fn(self, requests), kind)
+        return ports
     return adapter
 
 
@@ -165,13 +167,12 @@ def _trades_hook(hook: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def adapter(self: Agent, trades: list[Any]) -> list[tuple[Any, Any]]:
         if hook in self._cy_active:
             return fn(self, trades)
-        raw = None
+        sent: list[tuple[Any, Any]] = []
         with _running(self, hook):
             raw = fn(self, tuple(ts.Trade(t) for t in trades))
-        if not raw:
-            return []
-        pairs = raw.items() if isinstance(raw, Mapping) else raw
-        return [(t.kernel if isinstance(t, ts.Trade) else t, ts.unwrap(r, kind)) for t, r in pairs]
+            pairs = (raw.items() if isinstance(raw, Mapping) else raw) if raw else ()
+            sent = [(t.kernel if isinstance(t, ts.Trade) else t, ts.unwrap(r, kind)) for t, r in pairs]
+        return sent
     return adapter
 
 
@@ -190,12 +191,9 @@ def _prefs_hook(hook: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         if hook in self._cy_active:
             return fn(self, prefs)
         flat = {(ts.Request(r), ts.Bid(b)): p for r, bids in prefs.items() for b, p in bids.items()}
-        updates = None
         with _running(self, hook):
-            updates = fn(self, flat)
-        for (req, bid), pref in (updates or {}).items():
-            prefs[req.kernel][bid.kernel] = float(pref)
-        return None
+            for (req, bid), pref in (fn(self, flat) or {}).items():
+                prefs[req.kernel][bid.kernel] = float(pref)
     return adapter
 
 
