@@ -359,6 +359,10 @@ def _composition_dict(comp: Composition, basis: str) -> dict[int, float]:
 
 
 def _untracked_copy(r: _KResource) -> _KResource:
+    """Cyclus's `Clone`: the kernel's for materials; a product is copied the same way."""
+    clone = getattr(r, "clone", None)
+    if clone is not None:
+        return clone()
     twin = copy.copy(r)
     twin.tracked = False
     return twin
