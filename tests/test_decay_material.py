@@ -104,7 +104,11 @@ def test_decay_to_now_at_time_zero_changes_nothing():
     m = Material.create(fac, 1000.0, diff_comp(ctx))
     comp, state = m.comp, m.state_id
     m.decay()
+    m.decay(-1)  # Cyclus's "now"
     assert m.comp is comp and m.state_id == state
+    ctx.time = 10
+    m.decay(-1)
+    assert m.prev_decay_time == 10 and m.comp is not comp
 
 
 def test_never_mode_never_decays():

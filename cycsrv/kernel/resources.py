@@ -328,7 +328,8 @@ class Material(Resource):
             self._record(self.state_id, 0)
 
     def decay(self, time: int | None = None) -> None:
-        """Decay from the last decay time to `time` (default: now), as Cyclus's `Material::Decay`.
+        """Decay from the last decay time to `time` (default, or negative as in Cyclus: now), as
+        Cyclus's `Material::Decay`.
 
         Nothing happens in `never` mode, when no time has passed, or when no nuclide would
         change noticeably (then the time keeps accumulating); otherwise the decayed composition
@@ -337,7 +338,7 @@ class Material(Resource):
         ctx = self.ctx
         if ctx.decay == "never":
             return
-        if time is None:
+        if time is None or time < 0:
             time = ctx.time
         steps = time - self.prev_decay_time
         if steps == 0:
