@@ -307,6 +307,8 @@ class MatlSellPolicy(Trader):
                 else:
                     fills = self.package.fill_masses(ctx, qty)
                 fills = fills[:self.transport_unit.max_shippable_packages(len(fills))]
+                if not fills:
+                    continue  # no bid reads the front's composition (no lazy decay), as in Cyclus
                 comp = req.target.comp if self.ignore_comp else front.comp  # type: ignore[attr-defined]
                 for fill in fills:
                     port.add_bid(req, Material.create_untracked(ctx, fill, comp), self, excl)
