@@ -380,3 +380,31 @@ def test_a_malformed_portfolio_is_an_error_naming_the_hook(tmp_path):
     with pytest.raises(cy_agents.ArchetypeError, match=r"sloppy\.Sloppy\.get_material_requests of agent \d+ "
                                                          r"\('snk'\): TypeError: request portfolio: commodity 'water'"):
         run(tmp_path, "sloppy.xml", text)
+
+
+PY_INPUT = '''SIMULATION = {"simulation": {
+    "control": {"duration": "5", "startmonth": "1", "startyear": "2010"},
+    "archetypes": {"spec": [{"lib": "cyclus.pyagents", "name": "Source"}, {"lib": "cyclus.pyagents", "name": "Sink"},
+                            {"lib": "cyclus.pyagents", "name": "NullRegion"},
+                            {"lib": "cyclus.pyagents", "name": "NullInst"}]},
+    "facility": [{"name": "well", "config": {"Source": {"commod": "oil", "capacity": "2"}}},
+                 {"name": "tank", "config": {"Sink": {"in_commods": {"val": "oil"}, "capacity": "1.5",
+                                                      "recipe": "crude"}}}],
+    "recipe": {"name": "crude", "basis": "mass", "nuclide": {"id": "C12", "comp": "1"}},
+    "region": {"name": "r", "config": {"NullRegion": None}, "institution": {
+        "name": "i", "config": {"NullInst": None},
+        "initialfacilitylist": {"entry": [{"prototype": "well", "number": "1"}, {"prototype": "tank", "number": "1"}]}}},
+}}
+'''
+
+
+def test_cyclus_python_input_through_the_cyclus_command_line(tmp_path):
+    from cycsrv.compat.cli import main
+
+    (tmp_path / "oil.py").write_text(PY_INPUT)
+    assert main(["-o", str(tmp_path / "oil.sqlite"), "--input-file", str(tmp_path / "oil.py")]) == 0
+    db = sqlite3.connect(tmp_path / "oil.sqlite")
+    # without a recipe the Source makes what the Sink asked for: the Sink's recipe
+    got = rows(db, "SELECT r.Quantity, c.NucId, c.MassFrac FROM Transactions t JOIN Resources r USING (ResourceId) "
+                   "JOIN Compositions c ON c.QualId = r.QualId ORDER BY t.Time")
+    assert got == [(1.5, 60120000, 1.0)] * 5
