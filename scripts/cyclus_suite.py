@@ -104,6 +104,14 @@ if "Env" not in globals():
             return True if value is None else value.strip().lower() not in ("", "f", "false", "0")
 '''
 
+SYSTEM = '''"""Scratch cyclus.system: cycsrv.compat.system, plus Cyclus's CMake defaults it lacks (scripts/cyclus_suite.py)."""
+from cycsrv.compat import system as _system
+
+globals().update({k: v for k, v in vars(_system).items() if not k.startswith("__")})
+for _name, _value in {"CY_NEAR_ZERO": 1e-08, "CY_LARGE_DOUBLE": 1e299, "CY_LARGE_INT": 2147483647}.items():
+    globals().setdefault(_name, _value)
+'''
+
 PLUGIN = '''"""Keeps only the thread counts asked for (scripts/cyclus_suite.py --threads)."""
 import os
 
@@ -135,10 +143,11 @@ def make_harness(root: Path) -> dict[str, str]:
     (py_dir / "cyclus" / "__init__.py").write_text(PACKAGE_INIT)
     for name, target in PROVIDED.items():
         sub = name.partition(".")[2]
-        if not sub or sub == "lib":
+        if not sub or sub in ("lib", "system"):
             continue
         (py_dir / "cyclus" / f"{sub}.py").write_text(ALIAS.format(sub=sub, target=target))
     (py_dir / "cyclus" / "lib.py").write_text(LIB.format(marker=CPP_MARKER))
+    (py_dir / "cyclus" / "system.py").write_text(SYSTEM)
     for name in CPP_ONLY:
         sub = name.partition(".")[2]
         (py_dir / "cyclus" / f"{sub}.py").write_text(NEEDS_CPP.format(sub=sub, marker=CPP_MARKER))
