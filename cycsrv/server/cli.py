@@ -69,7 +69,7 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("input", nargs="?", help="Cyclus input file: .xml, .json or .py (may stand anywhere on "
                                             "the command line)")
     p.add_argument("-c", "--config", help="TOML file of settings (also CYCSRV_CONFIG)")
-    p.add_argument("-o", "--output", help="output SQLite file (default: <input basename>.sqlite)")
+    p.add_argument("-o", "--output", help="output file: .h5 for HDF5, else SQLite (default: <input basename>.sqlite); an existing file is appended to")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("-p", "--port", type=int, help="websocket port (default 4242; 0 = any free)")
     p.add_argument("-r", "--repeating-actions", nargs="+", metavar="TOKEN",
