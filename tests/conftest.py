@@ -1,9 +1,12 @@
-"""Shared test fixtures: paths to bundled inputs and a helper that runs an input to SQLite."""
+"""Shared test fixtures: paths to bundled inputs, a helper that runs an input to SQLite, and
+the headless Chromium the dashboard tests drive."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,28 @@ class CollectingBackend:
 
     def close(self) -> None:
         pass
+
+
+#: Debian's Chromium (apt-get install chromium); Playwright's own browser download is never used.
+CHROMIUM = os.environ.get("CYCSRV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for every browser test (each opens its own pages); skips, saying
+    what is missing, without Playwright for Python or without Chromium."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set CYCSRV_CHROMIUM)")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """The dashboard in headless Chromium against a real `cycsrv serve` of the bundled example.
 
-Needs Debian's `chromium` and Playwright for Python (`pip install playwright`; the browser
-Playwright downloads is never used). Without them these tests skip and say what is missing.
-The tests share one server and one page and run in file order: load, pause, unpause, browse,
-then shut down from the page and watch it reconnect to a new server.
+Needs Debian's `chromium` and Playwright for Python (the `browser` fixture in conftest.py);
+without them these tests skip and say what is missing. Each test starts its own server and
+page and sets up what it needs (loads, pauses, adds a condition), so any subset runs alone.
 """
 
 from __future__ import annotations
@@ -21,22 +20,10 @@ import pytest
 import trio
 from trio_websocket import open_websocket_url
 
-CHROMIUM = os.environ.get("CYCSRV_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 EXAMPLE = Path(__file__).resolve().parents[1] / "cycsrv" / "examples" / "source_to_sink.xml"
 #: Each time step sleeps this long (a repeating action) so a person, or a test, can watch it.
 STEP_SLEEP = "0.2"
 WAIT_MS = 15_000
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set CYCSRV_CHROMIUM)",
-                allow_module_level=True)
-
 
 TIME_SERIES_INPUT = Path(__file__).resolve().parent / "data" / "inputs" / "cycamore__input__physor__1_Enrichment_2_Reactor.xml"
 
@@ -80,18 +67,26 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
 
 
 class Site:
-    """The running server and the page showing it."""
+    """A running server of its own and the pages opened on it."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, step_sleep: str = STEP_SLEEP) -> None:
         self.workdir = workdir
         self.ws_port = free_port()
         self.http_port = free_port()
-        self.proc = start_server(workdir, self.ws_port, self.http_port)
+        self.proc = start_server(workdir, self.ws_port, self.http_port, step_sleep=step_sleep)
         self.page_errors: list[str] = []
 
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.ws_port}"
+
+    def open_page(self, browser) -> object:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.goto(f"http://127.0.0.1:{self.http_port}/")
+        page.wait_for_selector("#conn[data-state='open']")
+        return page
 
     def table_data(self, table: str, conds: list[list[object]] | None = None) -> dict[str, object]:
         """Ask the server directly, as a script would, for a table in split orient."""
@@ -107,29 +102,56 @@ class Site:
         return trio.run(ask)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    site = Site(tmp_path_factory.mktemp("dashboard"))
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    """A server whose time steps take STEP_SLEEP each, so a test can watch time pass."""
+    site = Site(tmp_path)
     yield site
     stop_server(site.proc)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def page(browser, site: Site) -> Iterator[object]:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(WAIT_MS)
-    page.on("pageerror", lambda exc: site.page_errors.append(str(exc)))
-    page.goto(f"http://127.0.0.1:{site.http_port}/")
+    page = site.open_page(browser)
     yield page
     page.close()
+
+
+@pytest.fixture(scope="module")
+def finished_site(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A server whose run (no sleep per step) was loaded and has finished: read-only from then
+    on, so the tests that only read tables share it (each with its own page)."""
+    site = Site(tmp_path_factory.mktemp("finished"), step_sleep="0")
+    try:
+        page = site.open_page(browser)
+        page.click("#btn-load")
+        page.wait_for_selector("#sim-state[data-state='finished']")
+        page.close()
+        yield site
+    finally:
+        stop_server(site.proc)
+
+
+@pytest.fixture
+def finished_page(browser, finished_site: Site) -> Iterator[tuple[object, Site]]:
+    """A fresh page on `finished_site`, once it shows the finished run."""
+    page = finished_site.open_page(browser)
+    page.wait_for_selector("#sim-state[data-state='finished']")
+    yield page, finished_site
+    page.close()
+
+
+def load(page, at_least: int = 3) -> None:
+    """Load the simulation from the page and wait until it shows time step `at_least`."""
+    page.click("#btn-load")
+    page.wait_for_function(f"() => Number(document.querySelector('#time-step').textContent) >= {at_least}")
+
+
+def add_condition(page, field: str, op: str, value: str) -> None:
+    page.click("text=+ condition")
+    page.fill(".cond-field", field)
+    page.select_option(".cond-op", op)
+    page.fill(".cond-value", value)
 
 
 def js_text(value: object) -> str:
@@ -168,8 +190,7 @@ def test_page_loads_and_connects(page, site):
 
 
 def test_load_starts_the_simulation_and_time_advances(page, site):
-    page.click("#btn-load")
-    page.wait_for_function("() => Number(document.querySelector('#time-step').textContent) >= 3")
+    load(page)
     first = step(page)
     page.wait_for_function(f"() => Number(document.querySelector('#time-step').textContent) > {first}")
     assert page.text_content("#sim-state") == "running"
@@ -178,6 +199,7 @@ def test_load_starts_the_simulation_and_time_advances(page, site):
 
 
 def test_pause_stops_time(page, site):
+    load(page)
     page.click("#btn-pause")
     page.wait_for_selector("#sim-state[data-state='paused']")
     held = wait_for_steady_step(page)
@@ -190,21 +212,32 @@ def test_pause_stops_time(page, site):
 
 
 def test_unpause_resumes(page, site):
-    held = step(page)
+    load(page)
+    page.click("#btn-pause")
+    page.wait_for_selector("#sim-state[data-state='paused']")
+    held = wait_for_steady_step(page)
     page.click("#btn-unpause")
     page.wait_for_function(f"() => Number(document.querySelector('#time-step').textContent) > {held}")
     assert page.text_content("#sim-state") == "running"
 
 
-def test_plots_have_points(page, site):
+def test_plots_have_points_and_axes_with_units(page, site):
+    load(page, at_least=4)
     page.wait_for_selector("figure[data-plot='traded'] canvas")
+    page.wait_for_function("() => Number(document.querySelector(\"figure[data-plot='traded']\").dataset.points) > 3")
     points = int(page.get_attribute("figure[data-plot='traded']", "data-points"))
     assert points > 3
     assert "natl_u" in page.text_content("figure[data-plot='traded'] .u-legend")
     assert "SmallMine" in page.text_content("figure[data-plot='shipped'] .u-legend")
+    for plot, unit in (("traded", "kg per time step"), ("shipped", "kg per time step"), ("facilities", "facilities")):
+        figure = f"figure[data-plot='{plot}']"
+        assert page.get_attribute(figure, "data-y-axis") == unit
+        assert page.get_attribute(figure, "data-x-axis") == "simulated month (time step)"
 
 
 def test_agent_tree_and_flow_matrix(page, site):
+    load(page)
+    page.wait_for_function("() => document.querySelector('#agents-tree').textContent.includes('SmallMine')")
     tree = page.text_content("#agents-tree")
     for name in ("World", "Utility", "Mine", "SmallMine", "Mill"):
         assert name in tree
@@ -213,12 +246,10 @@ def test_agent_tree_and_flow_matrix(page, site):
     assert "Mine" in matrix and "Mill" in matrix
 
 
-def test_table_browser_shows_the_rows_table_data_gives(page, site):
+def test_table_browser_shows_the_rows_table_data_gives(finished_page):
+    page, site = finished_page
     page.select_option("#tb-table", "Transactions")
-    page.click("text=+ condition")
-    page.fill(".cond-field", "Time")
-    page.select_option(".cond-op", "<")
-    page.fill(".cond-value", "3")
+    add_condition(page, "Time", "<", "3")
     page.click("#tb-fetch")
     page.wait_for_selector("#tb-result tbody tr")
     shown_cols = page.eval_on_selector_all("#tb-result thead th", "ths => ths.map(t => t.textContent)")
@@ -234,9 +265,12 @@ def test_table_browser_shows_the_rows_table_data_gives(page, site):
 
 
 @pytest.mark.parametrize("orient", ["records", "index", "columns", "values", "table", "split"])
-def test_table_browser_reads_every_orient(page, site, orient):
+def test_table_browser_reads_every_orient(finished_page, orient):
     """Whatever orient is asked for, the browser shows the same cells as the split reply."""
+    page, site = finished_page
     expected = site.table_data("Transactions", [["Time", "<", 3]])
+    page.select_option("#tb-table", "Transactions")
+    add_condition(page, "Time", "<", "3")
     page.select_option("#tb-orient", orient)
     page.click("#tb-fetch")
     page.wait_for_selector(f"#tb-status:has-text('{orient}')")
@@ -245,8 +279,16 @@ def test_table_browser_reads_every_orient(page, site, orient):
     assert cells == [[js_text(v) for v in row] for row in expected["data"]]
 
 
-def test_server_errors_are_shown(page, site):
-    page.fill(".cond-field", "NoSuchColumn")
+def test_a_finished_run_shows_every_step_done(finished_page):
+    page, _site = finished_page
+    assert page.text_content("#time-step") == page.text_content("#duration") == "120"  # N / N
+    assert page.text_content("#sim-state") == "finished"
+
+
+def test_server_errors_are_shown(finished_page):
+    page, _site = finished_page
+    page.select_option("#tb-table", "Transactions")
+    add_condition(page, "NoSuchColumn", "<", "3")
     page.click("#tb-fetch")
     page.wait_for_selector("#errors:not([hidden]) .error-message")
     assert "NoSuchColumn" in page.text_content("#errors")
@@ -290,7 +332,9 @@ def test_time_series_tables_are_plotted_per_prototype(browser, tmp_path):
         # switching a table on adds its plot
         page.click("button.chip[data-table='TimeSeriessupplyenriched_u']")
         page.wait_for_selector("figure[data-plot='TimeSeriessupplyenriched_u'] canvas")
-        assert int(page.text_content("#time-step")) == int(page.text_content("#duration")) - 1
+        # a finished run shows N / N, and each plot's y axis its table's unit
+        assert int(page.text_content("#time-step")) == int(page.text_content("#duration"))
+        assert page.get_attribute(swu, "data-y-axis") == "kg SWU"
         page.close()
     finally:
         stop_server(proc)

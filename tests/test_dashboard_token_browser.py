@@ -1,6 +1,7 @@
 """The dashboard in headless Chromium against `cycsrv serve --token-file`: opened as
 `/#token=...` it connects and shows time advancing; without the token it says the server needs
-one and connects once it is typed in. Skips like test_dashboard_browser.py without Chromium."""
+one and connects once it is typed in. Skips like test_dashboard_browser.py without Chromium;
+each test has its own server, so any subset runs alone."""
 
 from __future__ import annotations
 
@@ -9,16 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_dashboard_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    WAIT_MS,
-    free_port,
-    start_server,
-    step,
-    stop_server,
-    sync_api,
-)
+import trio
+from test_dashboard_browser import WAIT_MS, free_port, start_server, step, stop_server
+from trio_websocket import ConnectionRejected, open_websocket
 
 #: Characters a subprotocol cannot carry as they are, and one a header cannot.
 TOKEN = "dash+b/o=ard tok\u00e9n~"
@@ -45,19 +39,11 @@ class TokenSite:
         return page
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenSite]:
-    site = TokenSite(tmp_path_factory.mktemp("dashboard-token"))
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[TokenSite]:
+    site = TokenSite(tmp_path)
     yield site
     stop_server(site.proc)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_page_opened_with_the_token_connects_and_time_advances(browser, site):
@@ -103,6 +89,14 @@ def test_page_without_the_token_asks_for_it_and_refuses_a_wrong_one(browser, sit
 
 
 def test_the_server_log_tells_how_to_open_the_page_and_never_holds_the_token(site):
+    async def knock(resource: str) -> int:
+        with pytest.raises(ConnectionRejected) as refused:
+            async with open_websocket("127.0.0.1", site.ws_port, resource, use_ssl=False):
+                pass
+        return refused.value.status_code
+
+    assert trio.run(knock, "/") == 401  # no token
+    assert trio.run(knock, "/?token=wrong") == 403
     stop_server(site.proc)
     log = site.proc.stderr.read()
     assert f"dashboard at {site.url} (this server needs a token: open {site.url}#token=" in log

@@ -199,7 +199,9 @@ class Dashboard {
     $("sim-state").dataset.state = state;
     const t = this.store.finish ? this.store.finish.EndTime : this.store.latestTime;
     const duration = this.store.duration;
-    $("time-step").textContent = t === null || t === undefined ? "—" : String(t);
+    // while running: the step under way; once finished: the steps done (N / N for a whole run)
+    const shown = this.store.finish ? t + 1 : t;
+    $("time-step").textContent = t === null || t === undefined ? "—" : String(shown);
     $("time-step").dataset.step = t ?? "";
     $("duration").textContent = duration ?? "—";
     $("sim-date").textContent = this.store.date(t);

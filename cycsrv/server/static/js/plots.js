@@ -13,6 +13,18 @@ export function seriesTitle(table) {
   return m ? `${m[1]} · ${m[2]}` : rest;
 }
 
+/** The unit of a TimeSeries table's Value, as Cycamore records them ("" when not known). */
+export function seriesUnit(table) {
+  const rest = table.slice("TimeSeries".length);
+  if (rest === "Power" || /^(supply|demand)power$/i.test(rest)) return "MWe";
+  if (rest === "EnrichmentSWU") return "kg SWU";
+  if (rest === "EnrichmentFeed" || /^(supply|demand)/.test(rest)) return "kg";
+  return "";
+}
+
+/** The x axis of every plot: time steps, ticked with their simulated month. */
+const X_LABEL = "simulated month (time step)";
+
 /** TimeSeries tables plotted before the user picks: the ones people look at first. */
 const FAVOURITES = ["TimeSeriesPower", "TimeSeriesEnrichmentSWU", "TimeSeriesEnrichmentFeed"];
 const DEFAULT_SHOWN = 3;
@@ -38,9 +50,12 @@ export function plotSpecs(store, shownSeries = null) {
   const specs = [];
   const flows = store.flows();
   const traded = aligned(flows, (f) => f.commodity, (f) => f.time, (f) => f.quantity, last, 0);
-  specs.push({ key: "traded", title: "Material traded per time step, by commodity", unit: flows[0]?.units ?? "kg", ...traded });
+  const massUnit = flows[0]?.units ?? "kg";
+  specs.push({ key: "traded", title: "Material traded per time step, by commodity", unit: massUnit,
+    yLabel: `${massUnit} per time step`, ...traded });
   const shipped = aligned(flows, (f) => f.sender, (f) => f.time, (f) => f.quantity, last, 0);
-  specs.push({ key: "shipped", title: "Material shipped per time step, by sending prototype", unit: flows[0]?.units ?? "kg", ...shipped });
+  specs.push({ key: "shipped", title: "Material shipped per time step, by sending prototype", unit: massUnit,
+    yLabel: `${massUnit} per time step`, ...shipped });
 
   const exits = store.exits();
   const facilities = store.rows("AgentEntry").filter((a) => a.Kind === "Facility");
@@ -52,14 +67,15 @@ export function plotSpecs(store, shownSeries = null) {
   }
   const labels = [...counts.keys()].sort();
   specs.push({ key: "facilities", title: "Facilities operating, by prototype (stacked)", unit: "", stacked: true,
-    labels, ys: labels.map((l) => counts.get(l)) });
+    yLabel: "facilities", labels, ys: labels.map((l) => counts.get(l)) });
 
   const agents = store.agents();
   for (const table of [...store.tables.keys()].filter(isTimeSeries).sort()) {
     if (shownSeries && !shownSeries.has(table)) continue;
     const series = aligned(store.rows(table), (r) => agents.get(r.AgentId)?.Prototype ?? `#${r.AgentId}`,
       (r) => r.Time, (r) => r.Value, last, null);
-    specs.push({ key: table, title: `${seriesTitle(table)}, by prototype`, unit: "", ...series });
+    const unit = seriesUnit(table);
+    specs.push({ key: table, title: `${seriesTitle(table)}, by prototype`, unit, yLabel: unit || "value", ...series });
   }
   return specs;
 }
@@ -140,8 +156,10 @@ class PlotCard {
         })),
       ],
       axes: [
-        { values: (u, splits) => splits.map((s) => (Number.isInteger(s) ? store.date(s) : "")), stroke: "#556", grid: { stroke: "#eef0f4" } },
-        { values: (u, splits) => splits.map((s) => formatNumber(s)), size: 70, stroke: "#556", grid: { stroke: "#eef0f4" } },
+        { label: X_LABEL, labelSize: 18, values: (u, splits) => splits.map((s) => (Number.isInteger(s) ? store.date(s) : "")),
+          stroke: "#556", grid: { stroke: "#eef0f4" } },
+        { label: spec.yLabel, labelSize: 18, values: (u, splits) => splits.map((s) => formatNumber(s)), size: 70,
+          stroke: "#556", grid: { stroke: "#eef0f4" } },
       ],
       legend: { live: true },
     };
@@ -150,6 +168,9 @@ class PlotCard {
       opts.series = [opts.series[0], ...opts.series.slice(1).reverse()];
     }
     this.plot = new window.uPlot(opts, this.arrange(data, spec), this.body);
+    // what the axes say, for whoever reads the page without seeing the canvas
+    this.el.dataset.xAxis = this.plot.axes[0].label;
+    this.el.dataset.yAxis = this.plot.axes[1].label;
   }
 
   /** Stacked plots list their series tallest first (see `update`); others keep their order. */
