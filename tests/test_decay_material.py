@@ -370,3 +370,16 @@ def test_explicit_inventory_shows_decay_without_changing_the_materials(tmp_path:
     held = {r["NucId"]: r["Quantity"] for r in _rows(mem, "ExplicitInventory", [["AgentId", "==", pool], ["Time", "==", 60]])}
     assert held[CS137] / held[U238] == pytest.approx(math.exp(-decay.decay_constant(CS137) * 60 * 2629850), rel=1e-6)
     assert held[BA137] > 0.05
+
+
+def test_cyclus_python_api_material_decays_through_the_kernel():
+    """`ts.Material.decay` / `comp()` of the Cyclus Python API (cycsrv.compat) are the kernel's."""
+    from cycsrv.compat import typesystem as ts
+
+    ctx, fac, _ = world("lazy")
+    m = ts.wrap(Material.create(fac, 1.0, Composition.from_mass(ctx, {CS137: 1.0})))
+    m.decay(12)
+    assert m.prev_decay_time == 12
+    ctx.time = 24
+    assert m.comp()[BA137] > 0.0  # reading the composition decays it again, lazily
+    assert m.prev_decay_time == 24
