@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Server benchmark: echo round trips, table_data pushes, pause latency, rendering vs pandas.
+"""Server benchmark: echo round trips, table_data pushes, pause latency, memory per slow
+client, rendering vs pandas.
 
-Usage: scripts/bench_server.py [--seconds S]
+Usage: scripts/bench_server.py [--seconds S] [--slow-clients N]
 
 Starts `cycsrv serve` in a child process on a free loopback port and drives it with
 trio-websocket clients from this process. Targets from the server issue: echo p50 round trip
 under 1 ms; table_data rendering at least 3x faster than pandas `to_json`; pause effective
-within one time step. Figures are ratios and latencies measured in this run.
+within one time step. Slow clients: the peak memory of a server streaming a table every step
+to one fast reader, then to the same plus N readers taking one message every 0.5 s, then plus
+N that read nothing; the difference over N is what one such client costs. Figures are ratios,
+latencies and memory measured in this run.
 """
 
 from __future__ import annotations
@@ -122,6 +126,79 @@ async def pause_latency(port: int) -> tuple[int, float]:
         return last - before, (stable_at - t0) * 1000
 
 
+def peak_rss_kib(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+async def stream_to(port: int, slow: int, stopped: int) -> tuple[int, int]:
+    """Load, then read the per-step stream with one fast client, `slow` clients that take one
+    message every 0.5 s and `stopped` ones that take none, until the run ends; (messages the
+    fast client got, messages the slow ones got in all)."""
+    got = {"fast": 0, "slow": 0}
+    finished = trio.Event()
+
+    async def reader(kind: str, pause: float, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        async with await connect(port) as ws:
+            task_status.started()
+            while not finished.is_set():
+                msg = orjson.loads(await ws.get_message())
+                if msg["event"] == "table_data":
+                    got[kind] += 1
+                    if kind == "fast" and isinstance(msg["data"], list) and msg["data"] \
+                            and max(row[6] for row in msg["data"]) >= STREAM_STEPS - 1:
+                        finished.set()
+                await trio.sleep(pause)
+
+    async def idle(task_status=trio.TASK_STATUS_IGNORED) -> None:
+        async with await connect(port):
+            task_status.started()
+            await finished.wait()
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(reader, "fast", 0)
+        for _ in range(slow):
+            await nursery.start(reader, "slow", 0.5)
+        for _ in range(stopped):
+            await nursery.start(idle)
+        async with await connect(port) as ws:
+            await ws.send_message('{"event":"load"}')
+            await reply(ws, "loaded")
+        with trio.fail_after(300):
+            await finished.wait()
+        nursery.cancel_scope.cancel()
+    return got["fast"], got["slow"]
+
+
+#: Steps of the streaming run: 10 transactions a step, so the streamed table grows to 10,000 rows.
+STREAM_STEPS = 1000
+
+
+def slow_client_memory(tmp: Path, n: int) -> None:
+    """Print the server's peak memory with 0 / n slow / n stopped clients besides a fast one."""
+    peaks = {}
+    for label, slow, stopped in (("1 fast reader", 0, 0), (f"+ {n} slow readers", n, 0),
+                                 (f"+ {n} stopped readers", 0, n)):
+        port = free_port()
+        server = start_server(tmp, port, STREAM_STEPS, "-r", "table_data", "table=Transactions", "orient=values",
+                              "sleep", "n=0.003", "--client-timeout", "600")
+        try:
+            fast, slow_got = trio.run(stream_to, port, slow, stopped)
+            peaks[label] = peak_rss_kib(server.pid)
+        finally:
+            server.terminate()
+            server.wait(10)
+        extra = f", slow readers got {slow_got} tables in all" if slow else ""
+        print(f"streaming {STREAM_STEPS} steps, {label:>20}: peak RSS {peaks[label] / 1024:7.1f} MiB "
+              f"(fast reader got {fast} tables{extra})")
+    base = peaks["1 fast reader"]
+    for label in list(peaks)[1:]:
+        print(f"  memory per client ({label.removeprefix('+ ')}): {(peaks[label] - base) / n:+.0f} KiB")
+
+
 def start_server(tmp: Path, port: int, steps: int, *extra: str) -> subprocess.Popen:
     inp = tmp / f"bench{steps}.xml"
     network_input(inp, steps)
@@ -140,6 +217,7 @@ def render_ratio() -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--slow-clients", type=int, default=20)
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -162,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pause: {steps} step(s) completed after pause was sent; still after {ms:.1f} ms")
         finally:
             server.wait(10)
+        slow_client_memory(tmp, a.slow_clients)
     print("rendering vs pandas (scripts/bench_orient.py):")
     print(render_ratio())
     return 0
