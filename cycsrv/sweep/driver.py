@@ -58,12 +58,17 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None,
         with Client(scheduler, scheduler_file=scheduler_file) as client:
             yield client
         return
+    import dask
+
     n = workers or os.cpu_count() or 1
+    # the workers' statistical profiler samples every run's stack 100 times a second: a few % of
+    # the CPU a run needs, for a dashboard tab a sweep of long runs has little use for
+    config = dask.config.merge(dask.config.config, {"distributed": {"worker": {"profile": {"enabled": False}}}})
     # without the dashboard the scheduler still serves a little HTTP (health, metrics): any free port
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address="127.0.0.1:8787" if dashboard else "127.0.0.1:0",
                       scheduler_kwargs={"dashboard": dashboard}, silence_logs=logging.ERROR,
-                      preload=["cycsrv.sweep.workerinit"]) as cluster, Client(cluster) as client:
+                      preload=["cycsrv.sweep.workerinit"], config=config) as cluster, Client(cluster) as client:
         yield client
 
 
