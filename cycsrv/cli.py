@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from cycsrv.kernel.checks import check_references
     from cycsrv.kernel.infile import InputError
     from cycsrv.kernel.simulation import Simulation
-    from cycsrv.store.output import appending_message, open_output
+    from cycsrv.store.output import OutputError, appending_message, open_output
 
     output = args.output or default_output(args.input)
     appending = appending_message(output)
@@ -64,7 +64,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"cycsrv: error: {problem}", file=sys.stderr)
     if problems:
         return 1
-    backend = open_output(output)
+    try:
+        backend = open_output(output)
+    except OutputError as exc:
+        print(f"cycsrv: error: {exc}", file=sys.stderr)
+        return 1
     try:
         sim = Simulation.from_file(args.input, backends=[backend])
     except InputError as exc:

@@ -151,3 +151,16 @@ def test_python_dash_m_entry(tmp_path):
     assert "Simulation ID:" in proc.stdout
     with h5py.File(out, "r") as f:
         assert "Transactions" not in f and len(f["AgentEntry"]) == 3
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".sqlite"])
+def test_an_existing_output_of_another_kind_is_an_error_and_left_alone(tmp_path, capsys, suffix):
+    from cycsrv.cli import main as cycsrv_main
+
+    out = tmp_path / f"notes{suffix}"
+    out.write_text("my notes, not a database\n")
+    assert main(["-o", str(out), str(NULL_SINK)]) == 1
+    assert f"{out}: cannot append to this" in capsys.readouterr().err
+    assert cycsrv_main(["run", str(NULL_SINK), "-o", str(out)]) == 1
+    assert f"{out}: cannot append to this" in capsys.readouterr().err
+    assert out.read_text() == "my notes, not a database\n"

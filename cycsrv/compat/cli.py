@@ -286,7 +286,7 @@ def _info(args: argparse.Namespace) -> int | None:
 def _run(args: argparse.Namespace) -> int:
     from cycsrv.kernel.infile import InputError, load_input
     from cycsrv.kernel.simulation import Simulation
-    from cycsrv.store.output import appending_message, open_output
+    from cycsrv.store.output import OutputError, appending_message, open_output
 
     given = args.input_file or args.input
     if given is None:
@@ -309,7 +309,11 @@ def _run(args: argparse.Namespace) -> int:
         appending = appending_message(output)
         if appending:
             print(appending)
-        backend = open_output(output)
+        try:
+            backend = open_output(output)
+        except OutputError as exc:
+            print(f"cycsrv-cyclus: error: {exc}", file=sys.stderr)
+            return 1
         try:
             sim = Simulation(spec, backends=[backend])
         except InputError as exc:

@@ -31,19 +31,30 @@ def is_hdf5(path: str | Path) -> bool:
     return Path(path).suffix == HDF5_SUFFIX
 
 
+class OutputError(Exception):
+    """An output file that cannot be opened or appended to; the message names it and says why."""
+
+
 def open_output(path: str | Path) -> FileBackend:
     """The backend for output file `path`: HDF5 for ``.h5``, SQLite otherwise.
 
     An existing file is appended to (its earlier simulations keep their `SimId`s), as Cyclus does;
-    see `appending_message`.
+    see `appending_message`. Raises `OutputError` for a file that is not of that kind or cannot be written.
     """
-    if is_hdf5(path):
-        from cycsrv.store.hdf5 import Hdf5Backend
+    import sqlite3
 
-        return Hdf5Backend(str(path))
-    from cycsrv.store.sqlite import SqliteBackend
+    kind = "HDF5" if is_hdf5(path) else "SQLite"
+    try:
+        if is_hdf5(path):
+            from cycsrv.store.hdf5 import Hdf5Backend
 
-    return SqliteBackend(str(path))
+            return Hdf5Backend(str(path))
+        from cycsrv.store.sqlite import SqliteBackend
+
+        return SqliteBackend(str(path))
+    except (OSError, sqlite3.Error) as exc:
+        what = "append to" if Path(path).exists() else "create"
+        raise OutputError(f"{path}: cannot {what} this {kind} output ({exc})") from None
 
 
 def appending_message(path: str | Path) -> str | None:
