@@ -17,7 +17,8 @@ from cycsrv.kernel.agent import Facility
 from cycsrv.kernel.context import Context
 from cycsrv.kernel.infile import InputError
 from cycsrv.kernel.recorder import Recorder
-from cycsrv.kernel.resources import Composition, Material
+from cycsrv.kernel.resbuf import ResBuf
+from cycsrv.kernel.resources import Composition, Material, Product
 from cycsrv.kernel.simulation import Simulation
 from cycsrv.store.memory import MemoryBackend
 
@@ -176,6 +177,24 @@ def test_absorb_takes_the_decay_time_of_the_larger_material():
     assert m1.prev_decay_time == 10
     m1.absorb(m2)
     assert m1.prev_decay_time == 10
+
+
+def test_resbuf_decays_every_material_it_holds():
+    """Cyclus DecayResBuf: two months, just over one Sr-89 half-life, change every nuclide."""
+    ctx, fac, _ = world()
+    buf: ResBuf[Material] = ResBuf()
+    m = Material.create(fac, 1000.0, diff_comp(ctx))
+    other = Material.create(fac, 10.0, Composition.from_mass(ctx, {SR89: 1.0}))
+    before = masses(m)
+    buf.push_all([m, other])
+    buf.decay(2)
+    after = masses(buf.pop())
+    assert all(after[n] != before[n] for n in (U235, PB208, AM241, SR89))
+    assert other.prev_decay_time == 2
+    products: ResBuf[Product] = ResBuf()
+    products.push(Product.create(fac, 1.0, "widget"))
+    with pytest.raises(TypeError, match="cannot decay resource type Product"):
+        products.decay(2)
 
 
 def test_decaying_backwards_is_an_error():

@@ -162,3 +162,10 @@ class ResBuf(Generic[R]):
 
     def items(self) -> list[R]:
         return list(self._items)
+
+    def decay(self, time: int | None = None) -> None:
+        """Decay every material held to `time` (default: now), as Cyclus's `ResBuf::Decay`."""
+        for r in self._items:
+            if not isinstance(r, Material):
+                raise TypeError(f"cannot decay resource type {r.resource_type}")
+            r.decay(time)
