@@ -402,3 +402,23 @@ def test_cyclus_python_api_material_decays_through_the_kernel():
     ctx.time = 24
     assert m.comp()[BA137] > 0.0  # reading the composition decays it again, lazily
     assert m.prev_decay_time == 24
+
+
+def test_the_sqlite_output_holds_the_decayed_composition(tmp_path: Path):
+    """The same scenario through `cycsrv run`'s SQLite file, read with plain SQL."""
+    import sqlite3
+
+    from cycsrv.store.sqlite import SqliteBackend
+
+    path = tmp_path / "storage.xml"
+    path.write_text(STORAGE_INPUT.format(mode="lazy", extra=""))
+    out = tmp_path / "storage.sqlite"
+    sim = Simulation.from_file(path, backends=[SqliteBackend(str(out))])
+    sim.run()
+    sim.close()
+    with sqlite3.connect(out) as db:
+        fracs = dict(db.execute(
+            "SELECT c.NucId, c.MassFrac FROM Transactions t JOIN AgentEntry a ON a.AgentId = t.ReceiverId "
+            "JOIN Resources r ON r.ResourceId = t.ResourceId JOIN Compositions c ON c.QualId = r.QualId "
+            "WHERE a.Prototype = 'Repo'").fetchall())
+    assert fracs[CS137] < 0.4 and fracs[BA137] > 0.1
