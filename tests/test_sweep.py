@@ -255,3 +255,20 @@ def test_ctrl_c_stops_and_leaves_a_summary_of_what_finished(client, tmp_path):
     assert 1 <= len(summary) < 5
     assert sorted(r["run_id"] for r in summary) == sorted(r["run_id"] for r in finished)
     assert {r["status"] for r in summary} == {"ok"}
+
+
+def test_the_readme_example_runs(client, tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Many scenarios: cycsrv sweep", 1)[1]
+    toml = section.split("cat > sweep.toml <<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+    example = Path(__file__).resolve().parents[1] / "cycsrv" / "examples" / "source_to_sink.xml"
+    assert 'input = "cycsrv/examples/source_to_sink.xml"' in toml
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(toml.replace('"cycsrv/examples/source_to_sink.xml"', f'"{example}"'))
+    run_sweep(sweep, tmp_path / "sweep-out", client=client)
+    got = {(r["mine_capacity"], r["small_mine_life"]): r for r in rows(tmp_path / "sweep-out")}
+    assert len(got) == 9 and {r["status"] for r in got.values()} == {"ok"}
+    # the Mill takes at most 1100 kg a month for 120 months; a longer-lived small mine trades more
+    assert got[(1200, 120)]["delivered_kg"] == 1100 * 120
+    assert got[(800, 24)]["delivered_kg"] < got[(800, 120)]["delivered_kg"]
+    assert got[(800, 24)]["trades"] < got[(800, 120)]["trades"]
