@@ -475,10 +475,11 @@ async def test_100_clients_come_and_go_while_a_table_streams_every_step(tmp_path
     finally:
         await stop(proc)
     assert sorted(replies) == sorted(f"{i}.{j}" for i in range(100) for j in range(3))
-    # the watcher saw the table once per step with transactions, in order, up to the end
-    assert watcher.times == sorted(watcher.times) and watcher.times[-1] == 119
-    assert set(watcher.times) == set(range(watcher.times[0], 120))  # no step missed
-    # Bound: each client's outbox holds at most 256 messages; these tables are a few KiB, so
-    # 100 clients can add at most a few MiB over the loaded simulation. 64 MiB is generous.
+    # the watcher saw the table in order, each step at most once, up to the end (a step is
+    # skipped only when a newer table replaced it before the watcher had read the last one)
+    assert watcher.times == sorted(set(watcher.times)) and watcher.times[-1] == 119
+    assert len(watcher.times) > 20
+    # Bound: each client's outbox holds one message per stream and at most 256 replies; these
+    # tables are a few KiB, so 100 clients can add at most a few MiB. 64 MiB is generous.
     print(f"RSS after load {baseline} KiB, peak {peak} KiB with 100 clients")
     assert peak - baseline < 64 * 1024
