@@ -18,6 +18,7 @@ from server_helpers import count_rows, network_input, options, receive, request,
 from trio_websocket import ConnectionClosed, HandshakeError, open_websocket
 
 from cycsrv.server.app import serve
+from cycsrv.server.outbox import Outbox
 
 HOST = "127.0.0.1"
 BIG = 1 << 26
@@ -177,6 +178,21 @@ async def test_client_that_stops_reading_is_closed_with_1013_and_others_carry_on
         assert all(json.loads(body)["event"] in ("table_data", "heartbeat") for op, body in frames[:-1])
         await slow.aclose()
         await send(ws, "shutdown", {"when": "now"})
+
+
+async def test_outbox_keeps_replies_in_order_and_one_message_per_stream_in_its_place():
+    box = Outbox(limit=2)
+    assert box.put_nowait("table@1", "table") and box.put_nowait("echo a")
+    assert box.put_nowait("heartbeat@1", "hb") and box.put_nowait("table@2", "table")
+    assert box.put_nowait("echo b")
+    assert not box.put_nowait("echo c")  # a third unsent reply is over the limit
+    got = [(await box.get())[0] for _ in range(4)]
+    assert got == ["table@2", "echo a", "heartbeat@1", "echo b"]  # the newer table, where the older stood
+    assert box.put_nowait("echo c")  # sent replies no longer count
+    box.close()
+    assert (await box.get())[0] == "echo c"
+    with pytest.raises(trio.EndOfChannel):
+        await box.get()
 
 
 STREAM = "table_data table=Transactions orient=values"
