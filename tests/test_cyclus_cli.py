@@ -164,3 +164,55 @@ def test_an_existing_output_of_another_kind_is_an_error_and_left_alone(tmp_path,
     assert cycsrv_main(["run", str(NULL_SINK), "-o", str(out)]) == 1
     assert f"{out}: cannot append to this" in capsys.readouterr().err
     assert out.read_text() == "my notes, not a database\n"
+
+
+GRAMMAR = ('<grammar xmlns="http://relaxng.org/ns/structure/1.0" '
+           'datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes" '
+           'xmlns:a="http://relaxng.org/ns/compatibility/annotations/1.0">'
+           '<start><element name="{name}">{snippet}</element></start></grammar>')
+
+
+def _archetype_configs() -> list[tuple[str, object]]:
+    """(spec, <config> child) for every archetype configured in the bundled inputs."""
+    from lxml import etree
+
+    found = []
+    for path in sorted(INPUTS.glob("*.xml")):
+        doc = etree.parse(str(path))
+        libs = {spec.findtext("name"): spec.findtext("lib") or spec.findtext("name")
+                for spec in doc.iter("spec")}
+        for config in doc.iter("config"):
+            for el in config:
+                if isinstance(el.tag, str) and el.tag in libs:
+                    found.append((f":{libs[el.tag]}:{el.tag}", el))
+    return found
+
+
+def test_agent_schemas_accept_every_archetype_config_of_the_bundled_inputs(capsys):
+    from lxml import etree
+
+    configs = _archetype_configs()
+    assert len(configs) > 100
+    grammars = {}
+    for spec, el in configs:
+        if spec not in grammars:
+            assert main(["--agent-schema", spec]) == 0
+            snippet = capsys.readouterr().out.strip()
+            grammars[spec] = etree.RelaxNG(etree.fromstring(GRAMMAR.format(name=el.tag, snippet=snippet)))
+        assert grammars[spec].validate(el), (spec, grammars[spec].error_log.last_error)
+    # and it rejects what cycsrv rejects: a Source without its required commodity
+    source = etree.fromstring("<Source><capacity>1</capacity></Source>")
+    assert not grammars[":agents:Source"].validate(source)
+    assert {":cycamore:Reactor", ":agents:Source", ":cycamore:Enrichment"} <= set(grammars)
+
+
+def test_metadata_lists_specs_annotations_and_schemas(capsys):
+    assert main(["--metadata"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    assert set(meta) == {"specs", "annotations", "schema"}
+    assert ":cycamore:Reactor" in meta["specs"]
+    assert set(meta["annotations"]) == set(meta["schema"]) == set(meta["specs"])
+    assert meta["schema"][":cycamore:Reactor"].startswith("<interleave>")
+    from cycsrv.compat.schema import agent_schema
+
+    assert agent_schema({"vars": {}}) == "<text/>"  # no input variables, as Cyclus writes it

@@ -39,9 +39,6 @@ REFUSED = {
     "schema": "cycsrv checks inputs with its own rules, not a RelaxNG schema, so it has none to print",
     "schema_path": "cycsrv checks inputs with its own rules, not a RelaxNG schema, so it reads none",
     "rng_schema": "cycsrv checks inputs with its own rules, not a RelaxNG schema",
-    "agent_schema": "cycsrv has no RelaxNG schemas; --agent-annotations gives the archetype's variables",
-    "metadata": "Cyclus's metadata includes each archetype's RelaxNG schema, which cycsrv does not have; "
-                "use --agent-annotations per archetype",
     "new_file": "the new input template Cyclus writes points at a RelaxNG grammar, which cycsrv does not have",
     "path": "cycsrv has no CYCLUS_PATH: Python archetypes are imported from the input file's directory, "
             "then the Python path",
@@ -91,8 +88,9 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--agent-version", metavar="SPEC", help="print an archetype's version")
     g.add_argument("-l", "--agent-listing", metavar="PATH:LIB", help="list the archetypes of a built-in library")
     g.add_argument("-a", "--all-agent-listing", action="store_true", help="list every built-in archetype")
-    g.add_argument("--agent-schema", metavar="SPEC", help="refused: " + REFUSED["agent_schema"])
-    g.add_argument("-m", "--metadata", action="store_true", help="refused: " + REFUSED["metadata"])
+    g.add_argument("--agent-schema", metavar="SPEC", help="print an archetype's RelaxNG snippet (from its annotations)")
+    g.add_argument("-m", "--metadata", action="store_true",
+                   help="print every built-in archetype's spec, annotations and schema as JSON")
     g = p.add_argument_group("input conversions (each prints the converted FILE)")
     from cycsrv.compat.formats import CONVERSIONS
 
@@ -251,18 +249,30 @@ def _info(args: argparse.Namespace) -> int | None:
     if args.version:
         sys.stdout.write(version_text())
         return 0
-    if args.agent_annotations or args.agent_version:
+    if args.agent_annotations or args.agent_version or args.agent_schema:
         from cycsrv.archetypes.registry import annotations_of
+        from cycsrv.compat.schema import agent_schema
 
         try:
-            cls = _archetype_class(args.agent_annotations or args.agent_version)
+            cls = _archetype_class(args.agent_annotations or args.agent_version or args.agent_schema)
         except KeyError as exc:
             print(f"cycsrv-cyclus: error: {exc.args[0]}", file=sys.stderr)
             return 1
         if args.agent_version:
             print(cls.version)
+        elif args.agent_schema:
+            print(agent_schema(annotations_of(cls)))
         else:
             print(json.dumps(annotations_of(cls), indent=1, sort_keys=True))
+        return 0
+    if args.metadata:
+        from cycsrv.archetypes.registry import annotations, list_builtin
+        from cycsrv.compat.schema import agent_schema
+
+        specs = list_builtin()
+        found = {spec: annotations(spec) for spec in specs}
+        print(json.dumps({"specs": specs, "annotations": found,
+                          "schema": {spec: agent_schema(ann) for spec, ann in found.items()}}, indent=1))
         return 0
     if args.agent_listing:
         return _print_listing(args.agent_listing)
