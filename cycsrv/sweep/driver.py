@@ -89,6 +89,8 @@ def run_sweep(sweep: Sweep | str | os.PathLike[str], outdir: str | os.PathLike[s
     and summary row already exist are skipped. On KeyboardInterrupt the unfinished runs are
     cancelled, the summary of what finished is written, and the interrupt is re-raised.
     """
+    if sum(x is not None for x in (client, workers, scheduler, scheduler_file)) > 1:
+        raise ValueError("give at most one of client, workers, scheduler and scheduler_file")
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep)
     say = echo or (lambda _msg: None)
@@ -181,9 +183,8 @@ def _execute(client: Client, plan: _Plan, counts: Counts, reporter: Reporter,
                 keys.discard(fut.key)
                 task = futures[fut]
                 row = plan.row(by_id[task.run_id], _result(fut, task))
-                if not task.simulate and row["status"] == "ok":
-                    old = plan.previous.get(task.run_id) or {}
-                    row["seconds"] = old.get("seconds", row["seconds"])
+                if not task.simulate:  # only the metrics ran: keep the simulation's time, if known
+                    row["seconds"] = (plan.previous.get(task.run_id) or {}).get("seconds")
                 plan.rows[task.run_id] = row
                 if row["status"] == "ok":
                     counts.ok += 1
