@@ -200,6 +200,7 @@ class _Encoder:
     def __init__(self, file: h5py.File) -> None:
         self.file = file
         self.stores: dict[str, _VLStore] = {}
+        self._strings: dict[str, tuple[int, ...]] = {}  # digests of strings already stored
 
     def store(self, t: Type) -> _VLStore:
         name = store_name(t)
@@ -212,6 +213,11 @@ class _Encoder:
     def cell(self, value: Any, t: Type) -> Any:
         """The value of `value` as a cell of type `_cell_dtype(t)` (a digest for VL types)."""
         if isinstance(t, str):
+            if t == "STRING" and isinstance(value, str):
+                key = self._strings.get(value)
+                if key is None:
+                    key = self._strings[value] = self.cell(value.encode(), "STRING")
+                return key
             if t in ("STRING", "BLOB"):
                 data = value.encode() if isinstance(value, str) else bytes(value)
                 key = digest_words(data)
