@@ -80,6 +80,16 @@ def test_bad_settings_are_errors_that_name_the_setting(tmp_path):
         settings(["in.xml", "--certfile", str(tmp_path / "none.pem")])
     with pytest.raises(ConfigError, match=r"config file .*missing\.toml"):
         settings(["in.xml", "--config", str(tmp_path / "missing.toml")])
+    with pytest.raises(ConfigError, match="client_timeout: must be a positive number"):
+        settings(["in.xml"], {"CYCSRV_CLIENT_TIMEOUT": "0"})
+    with pytest.raises(ConfigError, match="log_level: must be one of DEBUG, INFO, WARNING, ERROR"):
+        settings(["in.xml"], {"CYCSRV_LOG_LEVEL": "chatty"})
+
+
+def test_the_client_timeout_reaches_the_options_from_each_source():
+    assert settings(["in.xml"]).client_timeout == 30.0
+    assert settings(["in.xml", "--client-timeout", "2.5"]).client_timeout == 2.5
+    assert settings(["in.xml"], {"CYCSRV_CLIENT_TIMEOUT": "7"}).client_timeout == 7.0
 
 
 def test_a_bad_setting_stops_serve_with_exit_2_and_no_traceback(tmp_path):
