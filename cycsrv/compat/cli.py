@@ -362,4 +362,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     done = _info(args)
     if done is not None:
         return done
-    return _run(args)
+    # as Cyclus does: an error raised in a Python archetype's hook is printed and the run goes on
+    from cycsrv.compat.agents import set_hook_errors
+
+    set_hook_errors("report")
+    try:
+        return _run(args)
+    finally:
+        set_hook_errors("raise")
