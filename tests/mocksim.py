@@ -68,7 +68,7 @@ DEFAULT_RECIPES = """
 
 
 def run_sim(facilities: list[str], duration: int, *, seed: int | None = None, extra: str = "",
-            recipes: str = DEFAULT_RECIPES, backends: tuple[Any, ...] = ()) -> Rows:
+            recipes: str = DEFAULT_RECIPES, backends: tuple[Any, ...] = (), control: str = "") -> Rows:
     """Run `facilities` (prototype XML, one of each built at t=0 in this order) for `duration` steps."""
     import re
 
@@ -78,7 +78,7 @@ def run_sim(facilities: list[str], duration: int, *, seed: int | None = None, ex
     entries = "".join(f"<entry><prototype>{n}</prototype><number>1</number></entry>" for n in names)
     seed_el = f"<seed>{seed}</seed>" if seed is not None else ""
     text = f"""<simulation>
-  <control><duration>{duration}</duration><startmonth>1</startmonth><startyear>2000</startyear>{seed_el}</control>
+  <control><duration>{duration}</duration><startmonth>1</startmonth><startyear>2000</startyear>{seed_el}{control}</control>
   <archetypes>{specs}<spec><lib>agents</lib><name>NullRegion</name></spec>
     <spec><lib>agents</lib><name>NullInst</name></spec></archetypes>
   {extra}

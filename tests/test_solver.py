@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from pathlib import Path
 
 import pytest
 from conftest import FLOWS, INPUTS
 from flowsummary import compare, summarize
-from mocksim import Rows
+from mocksim import Rows, run_sim
 
 from cycsrv.kernel.exchange import BidPortfolio, RequestPortfolio
 from cycsrv.kernel.simulation import Simulation
@@ -58,34 +57,9 @@ def reactor(name: str, commods: list[str], prefs: list[float]) -> str:
             "<n_assem_core>1</n_assem_core><n_assem_batch>1</n_assem_batch></Reactor></config></facility>")
 
 
-def input_text(facilities: list[str], duration: int, solver: str = "") -> str:
-    names = [re.search(r"<name>(.*?)</name>", f).group(1) for f in facilities]  # type: ignore[union-attr]
-    archs = sorted({re.search(r"<config><(\w+)", f).group(1) for f in facilities})  # type: ignore[union-attr]
-    specs = "".join(f"<spec><lib>cycamore</lib><name>{a}</name></spec>" for a in archs)
-    entries = "".join(f"<entry><prototype>{n}</prototype><number>1</number></entry>" for n in names)
-    return f"""<simulation>
-  <control><duration>{duration}</duration><startmonth>1</startmonth><startyear>2000</startyear>{solver}</control>
-  <archetypes>{specs}<spec><lib>agents</lib><name>NullRegion</name></spec>
-    <spec><lib>agents</lib><name>NullInst</name></spec></archetypes>
-  {''.join(facilities)}
-  <region><name>R</name><config><NullRegion/></config>
-    <institution><name>I</name><initialfacilitylist>{entries}</initialfacilitylist><config><NullInst/></config>
-    </institution></region>
-  {RECIPES}
-</simulation>"""
-
-
-def run(tmp_path: Path, facilities: list[str], duration: int, solver: str = "") -> Rows:
-    path = tmp_path / "input.xml"
-    path.write_text(input_text(facilities, duration, solver))
-    rows = Rows()
-    sim = Simulation.from_file(path, backends=[rows])
-    rows.context = sim.context
-    try:
-        sim.run()
-    finally:
-        sim.close()
-    return rows
+def run(facilities: list[str], duration: int, solver: str = "") -> Rows:
+    """Run one of each facility for `duration` steps, with `solver` (a <solver> element) in <control>."""
+    return run_sim(facilities, duration, recipes=RECIPES, control=solver)
 
 
 def trades(rows: Rows) -> list[tuple[int, str, str, float]]:
@@ -100,7 +74,7 @@ CONTENDED = [source("SrcX", "X", 10), source("SrcY", "Y", 10), sink("A", ["X", "
 
 
 def test_contended_supply_goes_to_the_optimum(tmp_path):
-    rows = run(tmp_path, CONTENDED, 3, COIN)
+    rows = run(CONTENDED, 3, COIN)
     assert trades(rows) == [(t, s, r, 10.0) for t in range(3) for s, r in (("SrcX", "B"), ("SrcY", "A"))]
     assert rows.of("SolverInfo", "Solver") == ["coin-or"]
     assert rows.of("SolverInfo", "ExclusiveOrders") == [True]
@@ -109,7 +83,7 @@ def test_contended_supply_goes_to_the_optimum(tmp_path):
 
 
 def test_greedy_stays_the_default(tmp_path):
-    rows = run(tmp_path, CONTENDED, 3)
+    rows = run(CONTENDED, 3)
     assert trades(rows) == [(t, "SrcX", "A", 10.0) for t in range(3)]
     assert rows.of("SolverInfo", "Solver") == ["greedy"]
     assert rows.context.exchange_solver is None
@@ -118,18 +92,18 @@ def test_greedy_stays_the_default(tmp_path):
 def test_exclusive_requests_get_whole_assemblies_where_they_serve_most(tmp_path):
     # R1 prefers A but takes B; R2 takes only A: the optimum feeds both, one whole assembly each
     fac = [source("SrcA", "A", 10), source("SrcB", "B", 10), reactor("R1", ["A", "B"], [2, 1]), reactor("R2", ["A"], [1])]
-    assert trades(run(tmp_path, fac, 2, COIN)) == [
+    assert trades(run(fac, 2, COIN)) == [
         (t, s, r, 10.0) for t in range(2) for s, r in (("SrcA", "R2"), ("SrcB", "R1"))]
-    assert trades(run(tmp_path, fac, 2)) == [(t, "SrcA", "R1", 10.0) for t in range(2)]
+    assert trades(run(fac, 2)) == [(t, "SrcA", "R1", 10.0) for t in range(2)]
 
 
 def test_exclusivity_is_what_keeps_assemblies_whole(tmp_path):
     # 15 kg per step for two 10 kg assemblies: the MILP ships one whole assembly; with exclusive
     # orders off the same program is an LP and splits the supply 10 + 5
     fac = [source("SrcA", "A", 15), reactor("R1", ["A"], [1]), reactor("R2", ["A"], [1])]
-    milp = trades(run(tmp_path, fac, 2, COIN))
+    milp = trades(run(fac, 2, COIN))
     assert sorted(q for t, _, _, q in milp if t == 0) == [10.0]
-    lp = trades(run(tmp_path, fac, 2, "<solver><config><coin-or/></config>"
+    lp = trades(run(fac, 2, "<solver><config><coin-or/></config>"
                     "<allow_exclusive_orders>0</allow_exclusive_orders></solver>"))
     assert sorted(q for t, _, _, q in lp if t == 0) == [5.0, 10.0]
 
@@ -221,7 +195,7 @@ def test_negative_preference_refuses_the_bid(tmp_path):
 
 def test_mps_writes_each_steps_problem_where_cyclus_does(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    run(tmp_path, CONTENDED, 2, "<solver><config><coin-or><mps>1</mps></coin-or></config></solver>")
+    run(CONTENDED, 2, "<solver><config><coin-or><mps>1</mps></coin-or></config></solver>")
     written = sorted(p.name for p in tmp_path.glob("exchng_*.mps"))
     assert written == ["exchng_0.mps", "exchng_1.mps"]
     text = (tmp_path / "exchng_0.mps").read_text()
@@ -230,7 +204,7 @@ def test_mps_writes_each_steps_problem_where_cyclus_does(tmp_path, monkeypatch):
 
 def test_verbose_sends_highs_log_to_the_run_log(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="cycsrv.solver"):
-        rows = run(tmp_path, CONTENDED, 1, "<solver><config><coin-or><verbose>1</verbose>"
+        rows = run(CONTENDED, 1, "<solver><config><coin-or><verbose>1</verbose>"
                    "<timeout>20</timeout></coin-or></config></solver>")
     assert [(r["Timeout"], r["Verbose"]) for r in rows.table("CoinSolverInfo")] == [(20.0, True)]
     messages = [r.getMessage() for r in caplog.records if r.name == "cycsrv.solver"]
@@ -241,12 +215,12 @@ def test_verbose_sends_highs_log_to_the_run_log(tmp_path, caplog):
 def test_a_time_limit_without_a_solution_is_a_clear_error(tmp_path):
     # HiGHS checks its time limit before the first simplex iteration: an LP never starts
     with pytest.raises(SolverError, match=r"step 0: .*no feasible solution within the 1e-12 s .*<timeout>"):
-        run(tmp_path, CONTENDED, 1, "<solver><config><coin-or><timeout>1e-12</timeout></coin-or></config></solver>")
+        run(CONTENDED, 1, "<solver><config><coin-or><timeout>1e-12</timeout></coin-or></config></solver>")
 
 
 def test_quiet_by_default(tmp_path, caplog, capfd):
     with caplog.at_level(logging.DEBUG, logger="cycsrv.solver"):
-        run(tmp_path, CONTENDED, 1, COIN)
+        run(CONTENDED, 1, COIN)
     assert [r for r in caplog.records if r.name == "cycsrv.solver"] == []
     assert "HiGHS" not in capfd.readouterr().out
 

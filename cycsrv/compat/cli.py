@@ -310,10 +310,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             path = Path(given) if os.path.isfile(given) else _raw_input(given, args.format, Path(tmp))
             spec = load_input(path, flat_schema=args.flat_schema)
-        except FileNotFoundError as exc:
-            print(f"cycsrv-cyclus: error: {exc}", file=sys.stderr)
-            return 1
-        except InputError as exc:
+        except (FileNotFoundError, InputError) as exc:
             print(f"cycsrv-cyclus: error: {exc}", file=sys.stderr)
             return 1
         appending = appending_message(output)
