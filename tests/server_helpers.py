@@ -29,6 +29,16 @@ async def start(nursery: trio.Nursery, opts: ServeOptions) -> int:
     return await nursery.start(serve, opts)
 
 
+async def read_line(stream: trio.abc.ReceiveStream) -> bytes:
+    """One line from a child's stdout (its "serving cyclus at ..." line); fails if it exits first."""
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = await stream.receive_some(1)
+        assert chunk, "serve exited before it was ready"
+        line += chunk
+    return line
+
+
 async def send(ws: WebSocketConnection, event: str, params: Any = None) -> None:
     message: dict[str, Any] = {"event": event}
     if params is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import trio
-from server_helpers import EXAMPLE, receive, request, send, wait_finished
+from server_helpers import EXAMPLE, read_line, receive, request, send, wait_finished
 from trio_websocket import open_websocket
 
 from cycsrv.server.cli import parse_action_tokens
@@ -33,9 +33,7 @@ async def test_serve_runs_until_shutdown_then_exits_0_with_the_default_output(tm
         cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         with trio.fail_after(30):
-            line = b""
-            while not line.endswith(b"\n"):
-                line += await proc.stdout.receive_some(1)
+            line = await read_line(proc.stdout)
             assert line.startswith(b"serving cyclus at ws://127.0.0.1:")
             port = int(line.rsplit(b":", 1)[1])
             async with open_websocket("127.0.0.1", port, "/", use_ssl=False, max_message_size=1 << 26) as ws:

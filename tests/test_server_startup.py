@@ -12,7 +12,7 @@ from pathlib import Path
 
 import trio
 from conftest import INPUTS
-from server_helpers import EXAMPLE, send, wait_finished
+from server_helpers import EXAMPLE, read_line, send, wait_finished
 from trio_websocket import open_websocket
 
 from cycsrv.cli import main
@@ -88,9 +88,7 @@ async def test_the_input_may_come_after_the_actions(tmp_path):
         cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         with trio.fail_after(30):
-            line = b""
-            while not line.endswith(b"\n"):
-                line += await proc.stdout.receive_some(1)
+            line = await read_line(proc.stdout)
             assert line.startswith(b"serving cyclus at ws://127.0.0.1:")  # once on stdout (not a tty)
             port = int(line.rsplit(b":", 1)[1])
             async with open_websocket("127.0.0.1", port, "/", use_ssl=False, max_message_size=1 << 26) as ws:

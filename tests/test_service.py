@@ -20,7 +20,7 @@ from pathlib import Path
 import attrs
 import pytest
 import trio
-from server_helpers import EXAMPLE, options, receive, request, send, start, wait_finished
+from server_helpers import EXAMPLE, options, read_line, receive, request, send, start, wait_finished
 from trio_websocket import ConnectionClosed, ConnectionRejected, open_websocket
 
 from cycsrv.cli import make_parser
@@ -106,12 +106,8 @@ async def open_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = No
     proc = await trio.lowlevel.open_process(
         [sys.executable, "-m", "cycsrv", "serve", "input.xml", "-p", "0", "--no-dashboard", *args],
         cwd=tmp_path, env=env or ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    line = b""
     with trio.fail_after(30):
-        while not line.endswith(b"\n"):
-            chunk = await proc.stdout.receive_some(1)
-            assert chunk, "serve exited before it was ready"
-            line += chunk
+        line = await read_line(proc.stdout)
     return proc, int(line.rsplit(b":", 1)[1])
 
 
