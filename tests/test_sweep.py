@@ -165,6 +165,28 @@ def test_rerun_skips_finished_runs_discards_partials_and_recomputes_changed_metr
     assert [r["seconds"] for r in rows(out)] == [r["seconds"] for r in second]  # the simulations' times
 
 
+def test_archetypes_written_for_cyclus_run_on_the_workers(client, tmp_path):
+    # the workers load `import cyclus.agents` modules as `cycsrv run` does (market.xml uses bakery.py)
+    market = DATA.parent / "cyclus_py" / "market.xml"
+    received = ("SELECT SUM(r.Quantity) FROM Transactions t JOIN Resources r ON t.ResourceId = r.ResourceId")
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(f'input = "{market}"\n'
+                     + param("qty", "/simulation/facility[name='pantry']/config/Pantry/qty", "values = [1.5, 3.0]")
+                     + metric("received", received) + metric("trades", TRANSACTIONS))
+    result = run_sweep(sweep, tmp_path / "out", client=client)
+    got = {r["qty"]: r for r in rows(tmp_path / "out")}
+    assert result.counts.ok == 2, [r["error"] for r in got.values()]
+    for qty, r in got.items():
+        where = tmp_path / f"plain-{qty}"
+        where.mkdir()
+        shutil.copy(market.parent / "bakery.py", where)
+        shutil.copy(tmp_path / "out" / "inputs" / f"{r['run_id']}.xml", where / "input.xml")
+        assert main(["run", str(where / "input.xml"), "-o", str(where / "out.sqlite"), "-q"]) == 0
+        assert query(where / "out.sqlite", received)[0][0] == r["received"]
+        assert query(where / "out.sqlite", TRANSACTIONS)[0][0] == r["trades"]
+    assert got[1.5]["received"] < got[3.0]["received"]
+
+
 def test_a_failing_scenario_is_recorded_and_the_others_finish(client, tmp_path):
     sweep = write_sweep(tmp_path, param("trip_at", "//Tripwire/trip_at", "values = [-1, 10, 30]")
                         + metric("energy", ENERGY) + metric("nothing", "SELECT Value FROM NoSuchTable"))

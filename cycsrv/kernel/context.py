@@ -16,6 +16,7 @@ from cycsrv.kernel.snapshot import record_inventories, record_state
 
 if TYPE_CHECKING:
     from cycsrv.kernel.agent import Agent
+    from cycsrv.kernel.solvers.optimal import OptimalSolver
 
 CYCLUS_YEAR = 31558200
 CYCLUS_MONTH = CYCLUS_YEAR // 12
@@ -55,6 +56,8 @@ class Context:
         #: Traders per exchange hook, in query order; kept by `exchange.traders_for`,
         #: emptied whenever the set of traders changes.
         self.trader_cache: dict[str, list[Agent]] = {}
+        #: The optimiser `<coin-or>` asks for (set by the simulation); None: the greedy solver.
+        self.exchange_solver: OptimalSolver | None = None
         self._next_agent = 0
         self._next_state = 1
         self._next_obj = 1

@@ -425,7 +425,7 @@ def run_exchange(ctx: Context, hooks: tuple[str, ...]) -> None:
     prefs = _adjusted_prefs(req_ports, bid_ports, adjust_name)
 
     # <coin-or>: the optimiser (kernel.solvers, set on the context by the simulation) matches
-    optimiser = getattr(ctx, "exchange_solver", None)
+    optimiser = ctx.exchange_solver
     if optimiser is not None:
         found = optimiser(ctx, req_ports, bid_ports, prefs)
         if found:

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 from lxml import etree
 
+import cycsrv.compat  # noqa: F401 - scenarios may use Python archetypes written for Cyclus (client and workers)
 from cycsrv.kernel.infile import InputError, SimSpec, load_input
 from cycsrv.kernel.simulation import Simulation
 from cycsrv.sweep.spec import Parameter, Sweep, SweepError, Value
