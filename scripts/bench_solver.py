@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("reference", nargs="?", default=str(REFERENCE), help="directory with inputs/")
     ap.add_argument("--sizes", default="10,200,1000", help="comma-separated fleet sizes")
     ap.add_argument("--repeat", type=int, default=1, help="runs per configuration; the fastest counts")
-    ap.add_argument("--oracle", type=Path, default=ORACLE, help="real Cyclus (scripts/oracle/build.sh)")
+    ap.add_argument("--oracle", type=Path, default=ORACLE, help="real Cyclus (docs/solver.md)")
     a = ap.parse_args(argv)
     ref = Path(a.reference)
     have_oracle = a.oracle.exists()

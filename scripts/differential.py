@@ -8,7 +8,7 @@ Each input is drawn deterministically from (seed, index): several Sources (one c
 a throughput), Sinks accepting several commodities at mixed preferences with capacities, and
 cycamore Reactors whose assemblies are exclusive requests (several fuels, preferences, batch
 sizes), over 3 commodities at most, for 4-10 steps. The same input is run by cycsrv (in this
-process) and by the oracle (scripts/oracle/build.sh; default /work/oracle/bin/cyclus-oracle)
+process) and by the oracle (real Cyclus built beside the project; default /work/oracle/bin/cyclus-oracle)
 once per solver, and compared with shared/tools/flowcmp.py. Prints one line per run and the
 counts EXACT MATCH / FLOW MATCH / FLOW MISMATCH / ERROR per solver; `--out` keeps a JSON report
 (and, with --keep, every input and output) for looking into mismatches.
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep every input and output under --out")
     args = ap.parse_args(argv)
     if not args.oracle.exists():
-        print(f"differential: no oracle at {args.oracle} (build it with scripts/oracle/build.sh)", file=sys.stderr)
+        print(f"differential: no oracle at {args.oracle} (see docs/solver.md: Checked against real Cyclus)", file=sys.stderr)
         return 2
     solvers = ["greedy", "coin-or"] if args.solver == "both" else [args.solver]
     counts: dict[str, Counter[str]] = {s: Counter() for s in solvers}
