@@ -10,7 +10,11 @@ cycamore Reactors whose assemblies are exclusive requests (several fuels, prefer
 sizes), over 3 commodities at most, for 4-10 steps. The same input is run by cycsrv (in this
 process) and by the oracle (real Cyclus built beside the project; default /work/oracle/bin/cyclus-oracle)
 once per solver, and compared with shared/tools/flowcmp.py. Prints one line per run and the
-counts EXACT MATCH / FLOW MATCH / FLOW MISMATCH / ERROR per solver; `--out` keeps a JSON report
+counts EXACT MATCH / FLOW MATCH / FLOW MISMATCH / ERROR per solver. Every run that is not
+exact is explained: the first time step whose trades differ, where Cyclus's trades are put
+into cycsrv's program for that step (same history until then) and judged: another optimum
+(a tie: same objective), cheaper for one side, or not a point of the program (the
+formulations differ). `--out` keeps a JSON report
 (and, with --keep, every input and output) for looking into mismatches.
 """
 
@@ -19,12 +23,19 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cycsrv.kernel.solvers.program import Program
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWCMP = ROOT.parent / "shared" / "tools" / "flowcmp.py"
@@ -142,6 +153,136 @@ def run_oracle(oracle: Path, inp: Path, out: Path) -> tuple[str | None, float]:
     return None, secs
 
 
+Flow = tuple[str, str, str, float]  # sender prototype, receiver prototype, commodity, kg
+
+
+def trades_by_step(db: Path) -> dict[int, list[Flow]]:
+    """Every transaction of an output, by time step, as sorted (sender, receiver, commodity, kg)."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(
+            "SELECT t.Time, s.Prototype, r.Prototype, t.Commodity, q.Quantity FROM Transactions t "
+            "JOIN AgentEntry s ON s.AgentId = t.SenderId JOIN AgentEntry r ON r.AgentId = t.ReceiverId "
+            "JOIN Resources q ON q.ResourceId = t.ResourceId").fetchall()
+    finally:
+        con.close()
+    steps: dict[int, list[Flow]] = {}
+    for step, sender, receiver, commod, qty in rows:
+        steps.setdefault(step, []).append((sender, receiver, commod, qty))
+    return {t: sorted(fs) for t, fs in steps.items()}
+
+
+def first_divergence(ref: Path, ours: Path) -> int | None:
+    """The first time step whose trades differ (amounts to 1e-9 relative), or None."""
+    a, b = trades_by_step(ref), trades_by_step(ours)
+
+    def same(x: list[Flow], y: list[Flow]) -> bool:
+        return len(x) == len(y) and all(
+            p[:3] == q[:3] and abs(p[3] - q[3]) <= 1e-9 * max(1.0, abs(p[3])) for p, q in zip(x, y, strict=True))
+
+    for t in sorted(set(a) | set(b)):
+        if not same(a.get(t, []), b.get(t, [])):
+            return t
+    return None
+
+
+def _column_values(prog: Program, flows: list[Flow]) -> list[float] | None:
+    """Cyclus's trades of one step as a point of cycsrv's program (arc columns; None if a trade fits no arc)."""
+    x = [0.0] * prog.num_cols
+    by_key: dict[tuple[str, str, str], list[int]] = {}
+    for j, (r, b, _unit) in enumerate(prog.arcs):
+        by_key.setdefault((b.bidder.prototype, r.requester.prototype, r.commodity), []).append(j)
+    binary = set(prog.integer_cols.tolist())
+    for sender, receiver, commod, qty in flows:
+        cols = by_key.get((sender, receiver, commod))
+        if not cols:
+            return None
+        for j in cols:
+            unit = prog.arcs[j][2]
+            if j in binary:
+                if x[j] == 0 and abs(unit - qty) <= 1e-9 * max(1.0, qty):
+                    x[j] = 1.0
+                    break
+            else:
+                x[j] += qty
+                break
+        else:
+            return None
+    return x
+
+
+def _objective_of(prog: Program, x: list[float]) -> tuple[float, float]:
+    """(objective, worst row violation) of arc values `x`, unmet-demand columns set as low as feasible."""
+    import numpy as np
+
+    p = prog
+    n_arcs = len(p.arcs)
+    v = np.array(x, dtype=float)
+    v[n_arcs:] = 0.0
+    starts = [*p.row_starts.tolist(), len(p.row_index)]
+    need = np.zeros(len(v))
+    acts = []
+    for i in range(p.num_rows):
+        idx = p.row_index[starts[i]:starts[i + 1]]
+        val = p.row_value[starts[i]:starts[i + 1]]
+        act = float(np.dot(v[idx], val))
+        acts.append((idx, val))
+        for j in idx:
+            if j >= n_arcs:
+                need[j] = max(need[j], p.row_lower[i] - act)
+    v[n_arcs:] = np.maximum(need[n_arcs:], 0.0)
+    worst = 0.0
+    for i, (idx, val) in enumerate(acts):
+        act = float(np.dot(v[idx], val))
+        lo, hi = p.row_lower[i], p.row_upper[i]
+        worst = max(worst, (lo - act) / max(1.0, abs(lo)), (act - hi) / max(1.0, abs(hi)))
+    worst = max(worst, float(np.max((v - p.col_upper) / np.maximum(1.0, p.col_upper), initial=0.0)))
+    return float(np.dot(p.cost, v)), worst
+
+
+def explain(inp: Path, ref: Path, ours: Path) -> str:
+    """Why a coin-or run differs: the first step whose trades differ, and Cyclus's trades judged in our program there."""
+    from cycsrv.kernel.simulation import Simulation
+    from cycsrv.store.sqlite import SqliteBackend
+
+    t = first_divergence(ref, ours)
+    if t is None:
+        return "same trades (the difference is elsewhere)"
+    solved: dict[int, tuple[Program, list[float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        sim = Simulation.from_file(inp, backends=[SqliteBackend(str(Path(tmp) / "x.sqlite"))])
+        highs = sim.context.exchange_solver.highs
+        solve = highs.solve
+
+        def recording(prog: Program, step: int) -> np.ndarray:
+            values = solve(prog, step)
+            solved.setdefault(step, (prog, values.tolist()))  # the material exchange comes first
+            return values
+
+        highs.solve = recording
+        try:
+            sim.run()
+        finally:
+            sim.close()
+    if t not in solved:
+        return f"t={t}: cycsrv solved no exchange there"
+    prog, values = solved[t]
+    x = _column_values(prog, trades_by_step(ref).get(t, []))
+    if x is None:
+        return f"t={t}: a Cyclus trade has no arc in cycsrv's program (the exchanges differ)"
+    ours_obj, _ = _objective_of(prog, values)
+    theirs, violation = _objective_of(prog, x)
+    if violation > 1e-7:
+        return f"t={t}: Cyclus's trades break a row of cycsrv's program by {violation:.3g} (formulations differ)"
+    gap = (theirs - ours_obj) / max(1.0, abs(ours_obj))
+    if abs(gap) <= 1e-9:
+        return f"t={t}: tie (another optimum, objective {ours_obj:.9g})"
+    who = "Cyclus" if gap < 0 else "cycsrv"
+    return f"t={t}: {who} cheaper (objective cycsrv {ours_obj:.9g}, Cyclus {theirs:.9g})"
+
+
 def compare(ref: Path, ours: Path) -> tuple[str, list[str]]:
     """flowcmp's verdict (EXACT MATCH / FLOW MATCH / FLOW MISMATCH) and its detail lines."""
     proc = subprocess.run([sys.executable, str(FLOWCMP), str(ref), str(ours)], capture_output=True, text=True)
@@ -165,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     solvers = ["greedy", "coin-or"] if args.solver == "both" else [args.solver]
     counts: dict[str, Counter[str]] = {s: Counter() for s in solvers}
+    causes: dict[str, Counter[str]] = {s: Counter() for s in solvers}
     report: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmpdir:
         work = args.out if args.keep and args.out else Path(tmpdir)
@@ -184,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
                     verdict, detail = "ERROR", [f"cyclus: {oracle_err}", f"cycsrv: {ours_err}"]
                 else:
                     verdict, detail = compare(ref, ours)
+                cause = explain(inp, ref, ours) if verdict in ("FLOW MATCH", "FLOW MISMATCH") else None
+                if cause:
+                    causes[solver][re.sub(r"^t=\d+: ", "", cause).split(" (")[0]] += 1
+                    detail = [cause, *detail]
                 counts[solver][verdict] += 1
                 print(f"{stem} {info['family']:8s} {verdict}" + (f"  {detail[0]}" if detail and verdict != "EXACT MATCH"
                                                                 else ""), flush=True)
@@ -191,11 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     for solver in solvers:
         c = counts[solver]
         print(f"{solver}: " + ", ".join(f"{k} {c[k]}" for k in ("EXACT MATCH", "FLOW MATCH", "FLOW MISMATCH", "ERROR")))
+        for cause, n in causes[solver].most_common():
+            print(f"  {n:4d}  {cause}")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "differential.json").write_text(json.dumps(
             {"seed": args.seed, "count": args.count, "counts": {s: dict(c) for s, c in counts.items()},
-             "runs": report}, indent=1))
+             "causes": {s: dict(c) for s, c in causes.items()}, "runs": report}, indent=1))
     return 0
 
 

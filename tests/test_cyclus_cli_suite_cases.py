@@ -115,11 +115,16 @@ def test_minimal_cycle_alternates_between_two_facilities(tmp_path, suffix, ka, k
 
 
 @pytest.mark.parametrize(("ka", "kb"), [(0.95, 2), (2, 0.95)])
-@pytest.mark.xfail(strict=True, reason="coin-or solver: at step 40 of (0.95, 2) FacilityA is asked for "
-                   "0.12854003906 with capacity 0.12851215657, and the run stops")
 def test_minimal_cycle_with_unequal_factors_trades_every_step(tmp_path, ka, kb):
+    # by step 49 one side requests 2**49 kg and the other has 0.081 kg to give, and asks for as
+    # little: both trades of step t are still 0.95**t, neither more (the run would stop) nor rounded
     out = _run(tmp_path, INPUTS / "cyclus__tests__input__minimal_cycle.xml", ".sqlite", _k_factors((ka, ka), (kb, kb)))
-    assert len(out.column("Transactions", "SenderId")) == 2 * out.column("Info", "Duration")[0]
+    duration = out.column("Info", "Duration")[0]
+    assert len(out.column("Transactions", "SenderId")) == 2 * duration
+    quantity = dict(zip(out.column("Resources", "ResourceId"), out.column("Resources", "Quantity"), strict=True))
+    traded = sorted(quantity[r] for r in out.column("Transactions", "ResourceId"))
+    small = min(ka, kb)
+    assert traded == pytest.approx(sorted(small**t for t in range(duration) for _ in "ab"), rel=1e-12)
 
 
 @pytest.mark.parametrize("suffix", MODES)

@@ -7,6 +7,7 @@ the `cycsrv.solver` logger) and writing the problem as MPS before solving.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -75,46 +76,94 @@ class HighsSolver:
             h.setCallback(_log_line, None)
             h.startCallback(highspy.cb.HighsCallbackType.kCallbackLogging)
 
-    def solve(self, prog: Program, step: int) -> np.ndarray:
-        """Column values of an optimal (or, at the time limit, best feasible) solution."""
-        start = time.perf_counter()
+    def _load(self, prog: Program) -> int:
+        """Replace the model with `prog` (two array calls and the integrality); its integer count."""
         h = self._h
         h.clearModel()
-        n = prog.num_cols
-        empty_i = np.empty(0, dtype=np.int32)
-        h.addCols(n, prog.cost, prog.col_lower, prog.col_upper, 0, empty_i, empty_i, np.empty(0))
+        f64, i32 = np.float64, np.int32
+        empty_i = np.empty(0, dtype=i32)
+        h.addCols(prog.num_cols, np.array(prog.cost, dtype=f64), np.array(prog.col_lower, dtype=f64),
+                  np.array(prog.col_upper, dtype=f64), 0, empty_i, empty_i, np.empty(0))
         if prog.num_rows:
-            h.addRows(prog.num_rows, prog.row_lower, prog.row_upper, len(prog.row_index),
-                      prog.row_starts, prog.row_index, prog.row_value)
-        ints = prog.integer_cols
+            h.addRows(prog.num_rows, np.array(prog.row_lower, dtype=f64), np.array(prog.row_upper, dtype=f64),
+                      len(prog.row_index), np.array(prog.row_starts, dtype=i32),
+                      np.array(prog.row_index, dtype=i32), np.array(prog.row_value, dtype=f64))
+        ints = np.array(prog.integer_cols, dtype=i32)
         if len(ints):
             h.changeColsIntegrality(len(ints), ints, np.ones(len(ints), dtype=np.uint8))
-        settings = MIP_SETTINGS if len(ints) else LP_SETTINGS
+        return len(ints)
+
+    def write_mps(self, prog: Program, step: int) -> None:
+        """Write `prog` as `exchng_<step>.mps` in the MPS directory (Cyclus's name for it)."""
+        assert self.options.mps_dir is not None
+        self._load(prog)
+        self._h.writeModel(str(self.options.mps_dir / f"exchng_{step}.mps"))
+
+    def solve(self, prog: Program, step: int) -> list[float]:
+        """Column values of an optimal (or, at the time limit, best feasible) solution, within the
+        program's bounds (see `within_bounds`)."""
+        start = time.perf_counter()
+        h = self._h
+        n_ints = self._load(prog)
+        settings = MIP_SETTINGS if n_ints else LP_SETTINGS
         if settings is not self._settings:
             for name, value in settings.items():
                 h.setOptionValue(name, value)
             self._settings = settings
-        if self.options.verbose:
-            log.info("step %d: %d total variables, %d integer; %d constraints", step, n, len(ints),
-                     prog.num_rows)
-        if self.options.mps_dir is not None:
-            h.writeModel(str(self.options.mps_dir / f"exchng_{step}.mps"))
         h.run()
         status = h.getModelStatus()
         if status == _Status.kOptimal:
-            values = np.array(h.getSolution().col_value)
+            values = list(h.getSolution().col_value)
         elif status == _Status.kTimeLimit and h.getInfo().primal_solution_status == _FEASIBLE:
             log.warning("step %d: the exchange hit the %g s solver time limit; using the best "
                         "feasible solution found", step, self.options.timeout)
-            values = np.array(h.getSolution().col_value)
+            values = list(h.getSolution().col_value)
         elif status == _Status.kTimeLimit:
             raise SolverError(f"step {step}: the exchange found no feasible solution within the "
                               f"{self.options.timeout:g} s solver time limit (<coin-or><timeout>)")
         else:
             raise SolverError(f"step {step}: HiGHS could not solve the exchange: "
                               f"{h.modelStatusToString(status)}")
-        if len(ints):
-            values[ints] = np.round(values[ints])
+        for j in prog.integer_cols:
+            values[j] = float(round(values[j]))
+        within_bounds(prog, values)
         self.stats.calls += 1
         self.stats.seconds += time.perf_counter() - start
         return values
+
+
+def within_bounds(prog: Program, values: list[float]) -> None:
+    """Move HiGHS's values onto the program's column bounds and under its row upper bounds.
+
+    HiGHS meets bounds within tolerances of the scaled problem: with a 1e12 kg request beside
+    a 0.13 kg capacity it can answer 0.13 + 3e-5, more than the supplier has. Columns are
+    clipped to their bounds; a row above its upper bound has its continuous columns scaled
+    down onto it (which only lowers the other rows they are in, all coefficients being >= 0).
+    """
+    for j, x in enumerate(values):
+        lo, hi = prog.col_lower[j], prog.col_upper[j]
+        if x < lo:
+            values[j] = lo
+        elif x > hi:
+            values[j] = hi
+    binary = set(prog.integer_cols)
+    idx, val, starts = prog.row_index, prog.row_value, prog.row_starts
+    for i, upper in enumerate(prog.row_upper):
+        if upper == math.inf:
+            continue
+        entries = range(starts[i], starts[i + 1] if i + 1 < len(starts) else len(idx))
+        fixed = free = 0.0
+        for k in entries:
+            a = val[k]
+            if a < 0:
+                break
+            if idx[k] in binary:
+                fixed += a * values[idx[k]]
+            else:
+                free += a * values[idx[k]]
+        else:
+            if fixed + free > upper and free > 0 and upper >= fixed:
+                factor = (upper - fixed) / free
+                for k in entries:
+                    if idx[k] not in binary:
+                        values[idx[k]] *= factor

@@ -14,7 +14,6 @@ import math
 from collections.abc import Sequence
 
 import attrs
-import numpy as np
 
 from cycsrv.kernel.exchange import Bid, BidPortfolio, Request, RequestPortfolio, float_distance
 
@@ -35,17 +34,18 @@ class PreferenceError(ValueError):
 
 @attrs.define
 class Program:
-    """Arrays ready for `addCols`/`addRows`, and what each arc column stands for."""
+    """Columns and CSR rows (plain lists; `HighsSolver` turns them into arrays for `addCols`/`addRows`),
+    and what each arc column stands for."""
 
-    cost: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    integer_cols: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    row_starts: np.ndarray
-    row_index: np.ndarray
-    row_value: np.ndarray
+    cost: list[float]
+    col_lower: list[float]
+    col_upper: list[float]
+    integer_cols: list[int]
+    row_lower: list[float]
+    row_upper: list[float]
+    row_starts: list[int]
+    row_index: list[int]
+    row_value: list[float]
     #: (request, bid, amount per unit of column value: excl_val for binary columns, else 1.0)
     arcs: list[tuple[Request, Bid, float]]
     pseudo_cost: float
@@ -223,15 +223,15 @@ def build_program(req_ports: Sequence[RequestPortfolio], bid_ports: Sequence[Bid
     cost.extend([pseudo_cost] * n_faux)
     col_upper.extend([INF] * n_faux)
     return Program(
-        cost=np.array(cost, dtype=np.float64),
-        col_lower=np.zeros(len(cost), dtype=np.float64),
-        col_upper=np.array(col_upper, dtype=np.float64),
-        integer_cols=np.array(integer_cols, dtype=np.int32),
-        row_lower=np.array(rows.lower, dtype=np.float64),
-        row_upper=np.array(rows.upper, dtype=np.float64),
-        row_starts=np.array(rows.starts, dtype=np.int32),
-        row_index=np.array(rows.index, dtype=np.int32),
-        row_value=np.array(rows.value, dtype=np.float64),
+        cost=cost,
+        col_lower=[0.0] * len(cost),
+        col_upper=col_upper,
+        integer_cols=integer_cols,
+        row_lower=rows.lower,
+        row_upper=rows.upper,
+        row_starts=rows.starts,
+        row_index=rows.index,
+        row_value=rows.value,
         arcs=arcs,
         pseudo_cost=pseudo_cost,
     )
