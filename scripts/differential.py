@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import numpy as np
 
     from cycsrv.kernel.solvers.program import Program
 
@@ -194,16 +193,20 @@ def _column_values(prog: Program, flows: list[Flow]) -> list[float] | None:
     by_key: dict[tuple[str, str, str], list[int]] = {}
     for j, (r, b, _unit) in enumerate(prog.arcs):
         by_key.setdefault((b.bidder.prototype, r.requester.prototype, r.commodity), []).append(j)
-    binary = set(prog.integer_cols.tolist())
+    binary = set(prog.integer_cols)
+    filled: set[int] = set()  # exclusive request portfolios (a reactor's assemblies) already given one
     for sender, receiver, commod, qty in flows:
         cols = by_key.get((sender, receiver, commod))
         if not cols:
             return None
         for j in cols:
-            unit = prog.arcs[j][2]
+            r, _, unit = prog.arcs[j]
             if j in binary:
-                if x[j] == 0 and abs(unit - qty) <= 1e-9 * max(1.0, qty):
+                if x[j] == 0 and abs(unit - qty) <= 1e-9 * max(1.0, qty) and not (
+                        r.exclusive and id(r.portfolio) in filled):
                     x[j] = 1.0
+                    if r.exclusive:
+                        filled.add(id(r.portfolio))
                     break
             else:
                 x[j] += qty
@@ -221,12 +224,12 @@ def _objective_of(prog: Program, x: list[float]) -> tuple[float, float]:
     n_arcs = len(p.arcs)
     v = np.array(x, dtype=float)
     v[n_arcs:] = 0.0
-    starts = [*p.row_starts.tolist(), len(p.row_index)]
+    starts = [*p.row_starts, len(p.row_index)]
     need = np.zeros(len(v))
     acts = []
     for i in range(p.num_rows):
-        idx = p.row_index[starts[i]:starts[i + 1]]
-        val = p.row_value[starts[i]:starts[i + 1]]
+        idx = np.array(p.row_index[starts[i]:starts[i + 1]], dtype=int)
+        val = np.array(p.row_value[starts[i]:starts[i + 1]])
         act = float(np.dot(v[idx], val))
         acts.append((idx, val))
         for j in idx:
@@ -238,8 +241,9 @@ def _objective_of(prog: Program, x: list[float]) -> tuple[float, float]:
         act = float(np.dot(v[idx], val))
         lo, hi = p.row_lower[i], p.row_upper[i]
         worst = max(worst, (lo - act) / max(1.0, abs(lo)), (act - hi) / max(1.0, abs(hi)))
-    worst = max(worst, float(np.max((v - p.col_upper) / np.maximum(1.0, p.col_upper), initial=0.0)))
-    return float(np.dot(p.cost, v)), worst
+    upper = np.array(p.col_upper)
+    worst = max(worst, float(np.max((v - upper) / np.maximum(1.0, upper), initial=0.0)))
+    return float(np.dot(np.array(p.cost), v)), worst
 
 
 def explain(inp: Path, ref: Path, ours: Path) -> str:
@@ -253,15 +257,18 @@ def explain(inp: Path, ref: Path, ours: Path) -> str:
     solved: dict[int, tuple[Program, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         sim = Simulation.from_file(inp, backends=[SqliteBackend(str(Path(tmp) / "x.sqlite"))])
-        highs = sim.context.exchange_solver.highs
-        solve = highs.solve
+        solver = sim.context.exchange_solver
+        if solver is None:
+            sim.close()
+            return f"t={t}: first step whose trades differ (greedy)"
+        solve = solver.solve_program
 
-        def recording(prog: Program, step: int) -> np.ndarray:
+        def recording(prog: Program, step: int) -> list[float]:
             values = solve(prog, step)
-            solved.setdefault(step, (prog, values.tolist()))  # the material exchange comes first
+            solved.setdefault(step, (prog, values))  # the material exchange comes first
             return values
 
-        highs.solve = recording
+        solver.solve_program = recording  # type: ignore[method-assign]
         try:
             sim.run()
         finally:

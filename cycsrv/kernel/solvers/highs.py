@@ -28,6 +28,12 @@ DEFAULT_TIMEOUT = 300.0
 LP_SETTINGS: dict[str, object] = {"presolve": "off", "simplex_strategy": 4}
 MIP_SETTINGS: dict[str, object] = {"presolve": "choose", "simplex_strategy": 1}
 
+#: Equal-cost optima are broken in favour of earlier arcs (bid portfolios in trader order, bids
+#: in portfolio order): arc j of n costs (1 + TIE_BREAK * (j + 1) / n) times its own cost. On
+#: generated contended exchanges this picks Cyclus's (Clp/Cbc) vertex more often than HiGHS's own
+#: choice (docs/solver.md); costs closer than this, relative, count as equal.
+TIE_BREAK = 1e-6
+
 _Status = highspy.HighsModelStatus
 _FEASIBLE = 2  # HiGHS solution status kSolutionStatusFeasible
 
@@ -76,13 +82,17 @@ class HighsSolver:
             h.setCallback(_log_line, None)
             h.startCallback(highspy.cb.HighsCallbackType.kCallbackLogging)
 
-    def _load(self, prog: Program) -> int:
+    def _load(self, prog: Program, tie_break: bool = False) -> int:
         """Replace the model with `prog` (two array calls and the integrality); its integer count."""
         h = self._h
         h.clearModel()
         f64, i32 = np.float64, np.int32
         empty_i = np.empty(0, dtype=i32)
-        h.addCols(prog.num_cols, np.array(prog.cost, dtype=f64), np.array(prog.col_lower, dtype=f64),
+        cost = np.array(prog.cost, dtype=f64)
+        n_arcs = len(prog.arcs)
+        if tie_break and n_arcs:
+            cost[:n_arcs] *= 1.0 + TIE_BREAK * np.arange(1, n_arcs + 1) / n_arcs
+        h.addCols(prog.num_cols, cost, np.array(prog.col_lower, dtype=f64),
                   np.array(prog.col_upper, dtype=f64), 0, empty_i, empty_i, np.empty(0))
         if prog.num_rows:
             h.addRows(prog.num_rows, np.array(prog.row_lower, dtype=f64), np.array(prog.row_upper, dtype=f64),
@@ -104,7 +114,7 @@ class HighsSolver:
         program's bounds (see `within_bounds`)."""
         start = time.perf_counter()
         h = self._h
-        n_ints = self._load(prog)
+        n_ints = self._load(prog, tie_break=True)
         settings = MIP_SETTINGS if n_ints else LP_SETTINGS
         if settings is not self._settings:
             for name, value in settings.items():
