@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -175,34 +177,38 @@ def _execute(client: Client, plan: _Plan, counts: Counts, reporter: Reporter,
     interrupted = False
     last_poll = last_write = time.monotonic()
     try:
-        done = as_completed(list(futures))
-        while pending:
-            batch = done.next_batch(block=False)
-            for fut in batch:
-                pending.discard(fut)
-                keys.discard(fut.key)
-                task = futures[fut]
-                row = plan.row(by_id[task.run_id], _result(fut, task))
-                if not task.simulate:  # only the metrics ran: keep the simulation's time, if known
-                    row["seconds"] = (plan.previous.get(task.run_id) or {}).get("seconds")
-                plan.rows[task.run_id] = row
-                if row["status"] == "ok":
-                    counts.ok += 1
-                else:
-                    counts.failed += 1
-                counts.running = max(counts.running - 1, 0)
-                reporter.finished(row, counts)
-            now = time.monotonic()
-            if now - last_poll >= POLL_EVERY:
-                counts.running = _running(client, keys)
-                reporter.update(counts)
-                last_poll = now
-            if batch and now - last_write >= SUMMARY_EVERY:
-                plan.write()
-                last_write = now
-            if not batch:
-                time.sleep(0.05)
-    except KeyboardInterrupt:
+        with _ctrl_c_as_flag() as stop:
+            done = as_completed(list(futures))
+            while pending and not stop.is_set():
+                batch = done.next_batch(block=False)
+                for fut in batch:
+                    pending.discard(fut)
+                    keys.discard(fut.key)
+                    task = futures[fut]
+                    row = plan.row(by_id[task.run_id], _result(fut, task))
+                    if not task.simulate:  # only the metrics ran: keep the simulation's time, if known
+                        row["seconds"] = (plan.previous.get(task.run_id) or {}).get("seconds")
+                    plan.rows[task.run_id] = row
+                    if row["status"] == "ok":
+                        counts.ok += 1
+                    else:
+                        counts.failed += 1
+                    counts.running = max(counts.running - 1, 0)
+                    reporter.finished(row, counts)
+                now = time.monotonic()
+                if now - last_poll >= POLL_EVERY:
+                    counts.running = _running(client, keys)
+                    reporter.update(counts)
+                    last_poll = now
+                if batch and now - last_write >= SUMMARY_EVERY:
+                    plan.write()
+                    last_write = now
+                if not batch:
+                    time.sleep(0.05)
+            if pending:  # Ctrl-C
+                interrupted = True
+                client.cancel(list(pending))
+    except KeyboardInterrupt:  # a second Ctrl-C, or run_sweep called off the main thread
         interrupted = True
         client.cancel(list(pending))
     finally:
@@ -211,6 +217,29 @@ def _execute(client: Client, plan: _Plan, counts: Counts, reporter: Reporter,
     if interrupted:
         raise SweepInterrupted(SweepResult(table, plan.out.root, counts, interrupted=True))
     return SweepResult(table, plan.out.root, counts)
+
+
+@contextmanager
+def _ctrl_c_as_flag() -> Iterator[threading.Event]:
+    """While the sweep waits, the first Ctrl-C sets a flag the loop checks instead of raising
+    KeyboardInterrupt wherever the main thread is (inside Dask's client calls it can be lost);
+    a second Ctrl-C raises as usual. Off the main thread, or under a handler of the caller's
+    own, nothing is changed."""
+    stop = threading.Event()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield stop
+        return
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 class SweepInterrupted(KeyboardInterrupt):
