@@ -261,8 +261,11 @@ def test_ctrl_c_stops_and_leaves_a_summary_of_what_finished(client, tmp_path):
     sweep = write_sweep(tmp_path, body)
     out = tmp_path / "out"
     address = client.scheduler.address
+    # a test run started in the background (`scripts/test &`) has SIGINT ignored, and a child
+    # inherits that: give the command the terminal's default, as a user's shell would
     proc = subprocess.Popen([sys.executable, "-m", "cycsrv", "sweep", str(sweep), "-o", str(out),
-                             "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         first = json.loads(proc.stdout.readline())  # one JSON line per finished run
         proc.send_signal(signal.SIGINT)
