@@ -221,8 +221,8 @@ def _execute(client: Client, plan: _Plan, counts: Counts, reporter: Reporter,
 
 @contextmanager
 def _ctrl_c_as_flag() -> Iterator[threading.Event]:
-    """While the sweep waits, the first Ctrl-C sets a flag the loop checks instead of raising
-    KeyboardInterrupt wherever the main thread is (inside Dask's client calls it can be lost);
+    """While the sweep waits, the first Ctrl-C sets a flag the loop checks, so the interrupt is
+    taken between polls rather than wherever the main thread is (inside a Dask client call, say);
     a second Ctrl-C raises as usual. Off the main thread, or under a handler of the caller's
     own, nothing is changed."""
     stop = threading.Event()
