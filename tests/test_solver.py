@@ -16,6 +16,7 @@ import pytest
 from conftest import FLOWS, INPUTS
 from flowsummary import compare, summarize
 from mocksim import Rows, run_sim
+from portfolios import Offer, Trader
 
 from cycsrv.kernel.exchange import BidPortfolio, RequestPortfolio
 from cycsrv.kernel.simulation import Simulation
@@ -225,30 +226,15 @@ def test_quiet_by_default(tmp_path, caplog, capfd):
     assert "HiGHS" not in capfd.readouterr().out
 
 
-class _Trader:
-    """Just enough of a trader for portfolios: an identity with a manager id."""
-
-    def __init__(self, aid: int) -> None:
-        self.id = aid
-        self.manager = self
-
-
-class _Offer:
-    """A resource stand-in: the program reads only the quantity."""
-
-    def __init__(self, qty: float) -> None:
-        self.qty = qty
-
-
 def test_program_follows_cyclus_formulation():
     from cycsrv.kernel.exchange import CapacityConstraint
 
     req = RequestPortfolio()
-    rq = req.add_request(_Offer(10.0), _Trader(5), "X", preference=2.0, exclusive=True)
+    rq = req.add_request(Offer(10.0), Trader(5), "X", preference=2.0, exclusive=True)
     bids = BidPortfolio()
-    bidder = _Trader(3)
-    bids.add_bid(rq, _Offer(10.0), bidder)
-    bids.add_bid(rq, _Offer(10.0), bidder, preference=0.5)
+    bidder = Trader(3)
+    bids.add_bid(rq, Offer(10.0), bidder)
+    bids.add_bid(rq, Offer(10.0), bidder, preference=0.5)
     bids.add_constraint(CapacityConstraint(25.0))
     prog = build_program([req], [bids], {}, exclusive_orders=True)
     # two binary arc columns scaled by the 10 kg exclusive amount, then one unmet-demand column

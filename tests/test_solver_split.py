@@ -11,28 +11,13 @@ import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from portfolios import Offer, Trader
 
 from cycsrv.kernel.exchange import BidPortfolio, CapacityConstraint, RequestPortfolio
 from cycsrv.kernel.solvers.highs import HighsOptions, HighsSolver
 from cycsrv.kernel.solvers.optimal import OptimalSolver
 from cycsrv.kernel.solvers.program import Program, build_program
 from cycsrv.kernel.solvers.split import split_program
-
-
-class _Trader:
-    """An identity with a manager id: all a portfolio needs of a trader."""
-
-    def __init__(self, aid: int) -> None:
-        self.id = aid
-        self.manager = self
-
-
-class _Offer:
-    """A resource stand-in: the program reads only the quantity."""
-
-    def __init__(self, qty: float) -> None:
-        self.qty = qty
-
 
 QTYS = (0.5, 5.0, 10.0, 12.5, 30.0, 1e12)
 PREFS = (0.5, 1.0, 1.1, 2.0, 3.0)
@@ -45,17 +30,17 @@ def exchanges(draw) -> tuple[list[RequestPortfolio], list[BidPortfolio]]:
     ports = []
     for i in range(draw(st.integers(1, 4))):
         rp = RequestPortfolio()
-        trader = _Trader(i)
+        trader = Trader(i)
         for _ in range(draw(st.integers(1, 3))):
-            reqs.append(rp.add_request(_Offer(draw(st.sampled_from(QTYS))), trader, "X",
+            reqs.append(rp.add_request(Offer(draw(st.sampled_from(QTYS))), trader, "X",
                                        preference=draw(st.sampled_from(PREFS)), exclusive=draw(st.booleans())))
         ports.append(rp)
     bid_ports = []
     for k in range(draw(st.integers(1, 4))):
         bp = BidPortfolio()
-        bidder = _Trader(100 + k)
+        bidder = Trader(100 + k)
         for r in draw(st.lists(st.sampled_from(reqs), min_size=1, max_size=4, unique_by=id)):
-            bp.add_bid(r, _Offer(draw(st.sampled_from(QTYS))), bidder, exclusive=draw(st.booleans()))
+            bp.add_bid(r, Offer(draw(st.sampled_from(QTYS))), bidder, exclusive=draw(st.booleans()))
         if draw(st.booleans()):
             bp.add_constraint(CapacityConstraint(draw(st.sampled_from((*QTYS, 1e100)))))
         bid_ports.append(bp)
@@ -98,10 +83,10 @@ def test_split_answers_are_feasible_optimal_and_agree_with_highs_on_the_arcs_the
 
 def _pair(requested: float, capacity: float, aid: int) -> tuple[RequestPortfolio, BidPortfolio]:
     rp = RequestPortfolio()
-    r = rp.add_request(_Offer(requested), _Trader(aid), "X")
+    r = rp.add_request(Offer(requested), Trader(aid), "X")
     rp.add_constraint(CapacityConstraint(requested))
     bp = BidPortfolio()
-    bp.add_bid(r, _Offer(min(requested, capacity)), _Trader(aid + 1))
+    bp.add_bid(r, Offer(min(requested, capacity)), Trader(aid + 1))
     bp.add_constraint(CapacityConstraint(capacity))
     return rp, bp
 
@@ -119,14 +104,14 @@ def test_highs_never_gives_a_supplier_more_to_send_than_its_capacity():
 
 def test_a_tie_is_left_to_highs_and_a_clear_optimum_is_solved_in_closed_form():
     rp = RequestPortfolio()
-    r = rp.add_request(_Offer(10.0), _Trader(0), "X")
+    r = rp.add_request(Offer(10.0), Trader(0), "X")
     bp = BidPortfolio()
-    bp.add_bid(r, _Offer(10.0), _Trader(1))
+    bp.add_bid(r, Offer(10.0), Trader(1))
     bp.add_constraint(CapacityConstraint(4.0))
     split = split_program(build_program([rp], [bp], {}, exclusive_orders=True))
     assert split.rest is None and split.values == [4.0, 6.0]  # 4 kg traded, 6 kg unmet
     # two suppliers for one request share its row: HiGHS decides between them
     bp2 = BidPortfolio()
-    bp2.add_bid(r, _Offer(10.0), _Trader(2))
+    bp2.add_bid(r, Offer(10.0), Trader(2))
     split = split_program(build_program([rp], [bp, bp2], {}, exclusive_orders=True))
     assert split.rest is not None and len(split.rest.arcs) == 2
