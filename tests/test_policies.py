@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from mocksim import Rows
 
 from cycsrv.kernel.agent import Facility, overrides
 from cycsrv.kernel.context import Context
@@ -12,18 +13,6 @@ from cycsrv.kernel.random import FixedDist
 from cycsrv.kernel.recorder import Recorder
 from cycsrv.kernel.resbuf import ResBuf
 from cycsrv.kernel.resources import Composition, Material
-
-
-class Rows:
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = {}
-
-    def notify(self, batches) -> None:
-        for b in batches:
-            self.rows.setdefault(b.schema.name, []).extend(b.rows)
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture

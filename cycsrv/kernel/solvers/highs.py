@@ -162,18 +162,12 @@ def within_bounds(prog: Program, values: list[float]) -> None:
         if upper == math.inf:
             continue
         entries = range(starts[i], starts[i + 1] if i + 1 < len(starts) else len(idx))
-        fixed = free = 0.0
-        for k in entries:
-            a = val[k]
-            if a < 0:
-                break
-            if idx[k] in binary:
-                fixed += a * values[idx[k]]
-            else:
-                free += a * values[idx[k]]
-        else:
-            if fixed + free > upper and free > 0 and upper >= fixed:
-                factor = (upper - fixed) / free
-                for k in entries:
-                    if idx[k] not in binary:
-                        values[idx[k]] *= factor
+        if any(val[k] < 0 for k in entries):
+            continue  # scaling down would not lower this row
+        fixed = sum(val[k] * values[idx[k]] for k in entries if idx[k] in binary)
+        free = sum(val[k] * values[idx[k]] for k in entries if idx[k] not in binary)
+        if fixed + free > upper and free > 0 and upper >= fixed:
+            factor = (upper - fixed) / free
+            for k in entries:
+                if idx[k] not in binary:
+                    values[idx[k]] *= factor

@@ -52,12 +52,13 @@ class OptimalSolver:
             self.highs.write_mps(prog, step)
         split = split_program(prog)
         rest = split.rest
+        closed = len(prog.arcs) - (len(rest.arcs) if rest is not None else 0)
         self.arcs += len(prog.arcs)
-        self.closed_form_arcs += len(prog.arcs) - (len(rest.arcs) if rest is not None else 0)
+        self.closed_form_arcs += closed
         if options.verbose:
             log.info("step %d: %d total variables, %d integer; %d constraints; %d of %d arcs solved "
                      "in closed form", step, prog.num_cols, len(prog.integer_cols), prog.num_rows,
-                     len(prog.arcs) - (len(rest.arcs) if rest is not None else 0), len(prog.arcs))
+                     closed, len(prog.arcs))
         values = split.values
         if rest is not None:
             for c, x in zip(split.rest_cols, self.highs.solve(rest, step), strict=True):
